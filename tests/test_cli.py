@@ -1,0 +1,48 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edgelmk import __version__
+from edgelmk.cli import main
+from edgelmk.codecs import CODECS
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_lists_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "landmark localization" in result.output and "ls" in result.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_ls_codecs_prints_every_codec_with_its_summary():
+    result = run("ls", "codecs")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert [line.split()[0] for line in lines] == CODECS.names()
+    for name, summary in CODECS.summaries().items():
+        assert f"{name}" in result.output and summary in result.output
+
+
+def test_ls_unknown_kind_is_a_usage_error():
+    result = run("ls", "codec")
+    assert result.exit_code == 2 and "'codec' is not 'codecs'" in result.output
+
+
+def test_console_script_is_installed():
+    executable = Path(sys.executable).parent / "edgelmk"
+    if not executable.exists() and not os.environ.get("CI"):
+        pytest.skip(f"no console script at {executable}: edgelmk is not pip-installed in this interpreter")
+    result = subprocess.run([str(executable), "ls", "codecs"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "h3r" in result.stdout

@@ -1,0 +1,47 @@
+"""The numpy-only parts must import and work where torch and tensorflow cannot be imported."""
+
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import REPO_ROOT
+
+BLOCKER = textwrap.dedent(
+    """
+    import importlib.abc, sys
+
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {"torch", "tensorflow", "tf_keras", "larq", "brevitas"}:
+                raise ImportError(f"{name} is blocked in this test")
+
+    sys.meta_path.insert(0, Blocker())
+    """
+)
+
+
+def run_blocked(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCKER + textwrap.dedent(code)], capture_output=True, text=True,
+                          cwd=REPO_ROOT, timeout=120)
+
+
+def test_codecs_and_cli_work_without_torch_or_tensorflow():
+    result = run_blocked(
+        """
+        import numpy as np
+        from edgelmk.codecs import CODECS
+        from edgelmk.cli import main
+        for name in CODECS.names():
+            codec = CODECS.build({"name": name, "input_hw": [64, 64], "heatmap_hw": [16, 16]})
+            codec.decode(codec.encode(np.array([[[20.0, 30.0]]]))["heatmaps"])
+        assert not any(m.split(".")[0] in {"torch", "tensorflow"} for m in sys.modules)
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_the_blocker_really_blocks():
+    result = run_blocked("import torch")
+    assert result.returncode != 0 and "blocked in this test" in result.stderr
