@@ -1,0 +1,413 @@
+"""Procedural datasets with exact sub-pixel landmarks: faces (300W's 68 points) and people (MPII's 16).
+
+Each sample is drawn from its own random generator seeded by ``(seed, index)``, so a dataset is
+deterministic, random-access and needs no files. Faces come from a parametric 3D face
+(identity and expression varied, then yawed, pitched and rolled and projected with a mild
+perspective); the skin, eyes, brows, nose and lips are drawn through the projected landmarks
+with anti-aliased OpenCV primitives at 1/16-pixel precision, over random backgrounds, with
+random lighting, blur, noise and occluders. People are articulated stick figures with
+random joint angles and clothing colours.
+
+Samples have the keys of :mod:`edgelmk.data.formats.common`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from edgelmk import geometry
+from edgelmk.data.formats.common import bbox_of, cv2_module
+from edgelmk.data.skeletons import MPII, W300
+
+SUBPIXEL_BITS = 4  # OpenCV's drawing `shift`: coordinates in 1/16 pixel
+SUBPIXEL = 1 << SUBPIXEL_BITS
+
+
+def _fixed(points: np.ndarray) -> np.ndarray:
+    """(P, 2) float pixels -> int32 fixed point for OpenCV's `shift` argument."""
+    return np.round(np.asarray(points) * SUBPIXEL).astype(np.int32)
+
+
+def _colour(rng: np.random.Generator, low: Sequence[float], high: Sequence[float]) -> tuple[float, ...]:
+    return tuple(float(v) for v in rng.uniform(low, high))
+
+
+def _skin(rng: np.random.Generator) -> np.ndarray:
+    """An RGB skin tone between dark and light, with a little per-channel variation."""
+    tone = rng.random()
+    return np.array([70, 45, 30]) * (1 - tone) + np.array([245, 210, 185]) * tone + rng.normal(0, 8, 3)
+
+
+# --- a parametric 3D face in 300W order ----------------------------------------------------------
+# Units: half the face width ~ 1; x to the image right, y down, z toward the camera.
+
+
+def _arc(start: float, stop: float, count: int) -> np.ndarray:
+    return np.linspace(start, stop, count)
+
+
+def face_shape_3d(rng: np.random.Generator) -> np.ndarray:
+    """A random identity and expression: (68, 3) points in 300W order."""
+    width, length = rng.uniform(0.85, 1.12), rng.uniform(0.9, 1.12)
+    chin_narrow = rng.uniform(0.05, 0.3)
+    eye_y, eye_gap, eye_width = rng.uniform(-0.24, -0.12), rng.uniform(0.15, 0.24), rng.uniform(0.3, 0.42)
+    eye_open = rng.uniform(0.02, 0.1)  # half height; near 0 is a blink
+    brow_lift, brow_arch = rng.uniform(0.12, 0.28), rng.uniform(0.02, 0.12)
+    nose_length, nose_width = rng.uniform(0.38, 0.55), rng.uniform(0.14, 0.26)
+    mouth_y, mouth_half_width = rng.uniform(0.52, 0.68), rng.uniform(0.24, 0.4)
+    upper_lip, lower_lip = rng.uniform(0.04, 0.1), rng.uniform(0.05, 0.12)
+    mouth_open, smile = rng.uniform(0, 0.22) * (rng.random() < 0.5), rng.uniform(-0.05, 0.1)
+
+    points = np.zeros((68, 3))
+    # jaw 0..16: from the subject's right temple, round the chin, to the left temple
+    angle = _arc(0, np.pi, 17)
+    chin_drop = mouth_open * 0.8
+    points[0:17, 0] = -np.cos(angle) * width * (1 - chin_narrow * np.sin(angle) ** 2)
+    points[0:17, 1] = -0.15 + (1.15 * length + chin_drop) * np.sin(angle)
+    points[0:17, 2] = -0.55 * np.abs(np.cos(angle)) ** 1.5
+    # brows 17..21 (subject's right, image left, outer to inner) and 22..26 (inner to outer)
+    t = _arc(0, 1, 5)
+    brow_x = -(eye_gap + eye_width * 1.15) + t * eye_width * 1.1
+    brow_y = eye_y - brow_lift - brow_arch * np.sin(np.pi * (0.3 + 0.7 * t))
+    points[17:22] = np.stack([brow_x, brow_y, 0.08 + 0.12 * t], axis=-1)
+    points[22:27] = points[21:16:-1] * [-1, 1, 1]
+    # nose bridge 27..30 and base 31..35
+    bridge_t = _arc(0, 1, 4)
+    points[27:31] = np.stack([np.zeros(4), eye_y + bridge_t * nose_length, 0.2 + 0.35 * bridge_t], axis=-1)
+    base_x = _arc(-nose_width, nose_width, 5)
+    base_y = eye_y + nose_length + 0.08 - 0.04 * np.cos(np.pi * (base_x / nose_width) / 2) ** 2
+    points[31:36] = np.stack([base_x, base_y, 0.32 + 0.08 * np.cos(np.pi * base_x / nose_width / 2)], axis=-1)
+    # eyes: 36..41 (right: outer, top, top, inner, bottom, bottom) and 42..47 (left: inner ... outer ...)
+    eye_angles = np.array([np.pi, 2 * np.pi / 3, np.pi / 3, 0.0, -np.pi / 3, -2 * np.pi / 3])
+    centre_x = eye_gap + eye_width / 2
+    right_eye = np.stack([-centre_x + np.cos(eye_angles) * eye_width / 2,
+                          eye_y - np.sin(eye_angles) * eye_open * np.where(np.sin(eye_angles) > 0, 1.0, 0.8),
+                          np.full(6, 0.12)], axis=-1)
+    points[36:42] = right_eye
+    points[42:48] = right_eye[[3, 2, 1, 0, 5, 4]] * [-1, 1, 1]
+    # lips: outer 48..59 (right corner, upper lip to the left corner, lower lip back), inner 60..67
+    corner_y = mouth_y - smile
+    outer_x = mouth_half_width * np.array([-1, -0.62, -0.25, 0, 0.25, 0.62, 1, 0.62, 0.25, 0, -0.25, -0.62])
+    upper = mouth_y - upper_lip - 0.02 * np.cos(np.pi * outer_x[1:6] / mouth_half_width / 2)
+    lower = mouth_y + mouth_open + lower_lip * np.cos(np.pi * outer_x[7:12] / mouth_half_width / 2) ** 0.5
+    outer_y = np.concatenate([[corner_y], upper, [corner_y], lower])
+    points[48:60] = np.stack([outer_x, outer_y, 0.22 - 0.15 * (outer_x / mouth_half_width) ** 2], axis=-1)
+    inner_x = mouth_half_width * 0.8 * np.array([-1, -0.5, 0, 0.5, 1, 0.5, 0, -0.5])
+    inner_y = np.array([corner_y, mouth_y - 0.01, mouth_y - 0.012, mouth_y - 0.01, corner_y,
+                        mouth_y + mouth_open + 0.01, mouth_y + mouth_open + 0.012, mouth_y + mouth_open + 0.01])
+    points[60:68] = np.stack([inner_x, inner_y, 0.2 - 0.12 * (inner_x / mouth_half_width) ** 2], axis=-1)
+    points[:, :2] += rng.normal(0, 0.008, (68, 2))  # individual irregularity
+    return points
+
+
+def forehead_outline_3d(jaw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(P, 3) points closing the head over the forehead, from the left temple back to the right."""
+    height = rng.uniform(0.9, 1.2)
+    angle = _arc(0, np.pi, 15)
+    left, right = jaw[16], jaw[0]
+    x = (left[0] + right[0]) / 2 + np.cos(angle) * (left[0] - right[0]) / 2
+    y = (left[1] + right[1]) / 2 - height * np.sin(angle)
+    z = -0.55 * np.abs(np.cos(angle)) ** 1.5 + 0.1 * np.sin(angle)
+    return np.stack([x, y, z], axis=-1)
+
+
+def rotation_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """3x3 rotation: pitch about x, then yaw about y, then roll about the viewing axis."""
+    yaw, pitch, roll = np.deg2rad([yaw_deg, pitch_deg, roll_deg])
+    rx = np.array([[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]])
+    ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
+    rz = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def project(points: np.ndarray, rotation: np.ndarray, scale: float, centre_xy: np.ndarray,
+            camera_distance: float = 7.0) -> np.ndarray:
+    """Rotate (P, 3) face points and project them with a pinhole camera into (P, 2) image pixels."""
+    rotated = points @ rotation.T
+    perspective = camera_distance / (camera_distance - rotated[:, 2:3])
+    return rotated[:, :2] * perspective * scale + centre_xy
+
+
+# --- drawing ---------------------------------------------------------------------------------------
+
+
+def random_background(rng: np.random.Generator, image_hw: tuple[int, int]) -> np.ndarray:
+    """A float32 (H, W, 3) image in [0, 255]: gradient, low-frequency noise and random shapes."""
+    cv2 = cv2_module()
+    height, width = image_hw
+    coarse = rng.uniform(0, 255, (rng.integers(2, 9), rng.integers(2, 9), 3)).astype(np.float32)
+    image = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    for _ in range(rng.integers(0, 12)):
+        colour = _colour(rng, [0] * 3, [255] * 3)
+        centre = _fixed(rng.uniform([0, 0], [width, height]))
+        if rng.random() < 0.5:
+            axes = _fixed(rng.uniform(3, max(height, width) / 3, 2))
+            cv2.ellipse(image, tuple(centre), tuple(axes), float(rng.uniform(0, 180)), 0, 360, colour, -1,
+                        cv2.LINE_AA, SUBPIXEL_BITS)
+        else:
+            end = _fixed(rng.uniform([0, 0], [width, height]))
+            cv2.line(image, tuple(centre), tuple(end), colour, int(rng.integers(1, 8)), cv2.LINE_AA, SUBPIXEL_BITS)
+    return np.clip(image, 0, 255)
+
+
+def _fill(image: np.ndarray, polygon: np.ndarray, colour: Sequence[float]) -> None:
+    cv2_module().fillPoly(image, [_fixed(polygon)], tuple(colour), cv2_module().LINE_AA, SUBPIXEL_BITS)
+
+
+def _polyline(image: np.ndarray, points: np.ndarray, colour: Sequence[float], thickness: float,
+              closed: bool = False) -> None:
+    cv2 = cv2_module()
+    cv2.polylines(image, [_fixed(points)], closed, tuple(colour), max(1, int(round(thickness))), cv2.LINE_AA,
+                  SUBPIXEL_BITS)
+
+
+def _smooth_closed(points: np.ndarray, samples_per_segment: int = 6) -> np.ndarray:
+    """A closed polygon through ``points`` rounded by Catmull-Rom interpolation (passes through every point)."""
+    p = np.asarray(points, dtype=np.float64)
+    p0, p1, p2, p3 = np.roll(p, 1, 0), p, np.roll(p, -1, 0), np.roll(p, -2, 0)
+    t = np.linspace(0, 1, samples_per_segment, endpoint=False)[:, None, None]
+    curve = 0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
+                   + (-p0 + 3 * p1 - 3 * p2 + p3) * t ** 3)
+    return curve.transpose(1, 0, 2).reshape(-1, 2)
+
+
+def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw skin, hair, brows, eyes, nose and lips through projected landmarks, in place."""
+    cv2 = cv2_module()
+    face_width = np.linalg.norm(keypoints[16] - keypoints[0])
+    skin = _skin(rng)
+    hair = _colour(rng, [5, 5, 5], [120, 90, 60]) if rng.random() < 0.8 else _colour(rng, [150, 110, 50], [240, 220, 160])
+    head = np.concatenate([keypoints[0:17], head_outline])
+    _fill(image, _smooth_closed(head), skin)
+    if rng.random() < 0.7:  # hair: a cap cut from the top of the head outline
+        start, stop = int(rng.integers(0, 4)), int(rng.integers(len(head_outline) - 3, len(head_outline) + 1))
+        _fill(image, _smooth_closed(head_outline[start:stop]), hair)
+    shade = skin * rng.uniform(0.55, 0.85)
+    _polyline(image, keypoints[27:31], shade, face_width * 0.012)
+    _polyline(image, keypoints[31:36], shade, face_width * 0.02)
+    for nostril in (keypoints[32], keypoints[34]):
+        cv2.ellipse(image, tuple(_fixed(nostril)), tuple(_fixed([face_width * 0.02, face_width * 0.012])), 0, 0, 360,
+                    tuple(shade * 0.6), -1, cv2.LINE_AA, SUBPIXEL_BITS)
+    brow_thickness = face_width * rng.uniform(0.02, 0.05)
+    _polyline(image, keypoints[17:22], hair, brow_thickness)
+    _polyline(image, keypoints[22:27], hair, brow_thickness)
+    iris = _colour(rng, [20, 20, 10], [120, 160, 170])
+    gaze = rng.uniform(-0.25, 0.25, 2)
+    for eye in (keypoints[36:42], keypoints[42:48]):
+        outline = _smooth_closed(eye)
+        _fill(image, outline, _colour(rng, [200, 200, 190], [250, 250, 245]))
+        mask = np.zeros(image.shape[:2], np.uint8)
+        _fill(mask, outline, (255,))
+        centre = eye.mean(axis=0) + gaze * [np.ptp(eye[:, 0]), np.ptp(eye[:, 1])]
+        radius = 0.2 * np.ptp(eye[:, 0])
+        disc = image.copy()
+        cv2.circle(disc, tuple(_fixed(centre)), int(radius * SUBPIXEL), iris, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.circle(disc, tuple(_fixed(centre)), int(radius * 0.45 * SUBPIXEL), (10, 10, 10), -1, cv2.LINE_AA,
+                   SUBPIXEL_BITS)
+        inside = mask[..., None] / 255.0
+        image[:] = image * (1 - inside) + disc * inside
+        _polyline(image, outline, shade * 0.5, face_width * 0.012, closed=True)
+    lips = np.array(_colour(rng, [110, 40, 40], [220, 120, 120]))
+    _fill(image, _smooth_closed(keypoints[48:60]), lips)
+    _fill(image, _smooth_closed(keypoints[60:68]), lips * 0.35)
+    _polyline(image, _smooth_closed(keypoints[60:68]), lips * 0.6, face_width * 0.008, closed=True)
+
+
+def add_occluders(image: np.ndarray, rng: np.random.Generator, count: int) -> None:
+    """Random opaque ellipses and bars (hands, microphones, hair strands...), in place."""
+    cv2 = cv2_module()
+    height, width = image.shape[:2]
+    for _ in range(count):
+        colour = _colour(rng, [0] * 3, [255] * 3)
+        centre = rng.uniform([width * 0.2, height * 0.2], [width * 0.8, height * 0.8])
+        if rng.random() < 0.5:
+            axes = rng.uniform(width * 0.04, width * 0.18, 2)
+            cv2.ellipse(image, tuple(_fixed(centre)), tuple(_fixed(axes)), float(rng.uniform(0, 180)), 0, 360, colour,
+                        -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        else:
+            end = centre + rng.normal(0, width * 0.2, 2)
+            cv2.line(image, tuple(_fixed(centre)), tuple(_fixed(end)), colour, int(rng.uniform(width * 0.02,
+                                                                                               width * 0.08)),
+                     cv2.LINE_AA, SUBPIXEL_BITS)
+
+
+def finish(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lighting gradient, colour cast, blur and sensor noise; returns uint8 RGB."""
+    cv2 = cv2_module()
+    height, width = image.shape[:2]
+    direction = rng.normal(size=2)
+    ramp = (np.arange(width)[None, :] * direction[0] + np.arange(height)[:, None] * direction[1])
+    ramp = (ramp - ramp.mean()) / (np.ptp(ramp) + 1e-6)
+    image = image * (1 + rng.uniform(0, 0.8) * ramp[..., None]) * rng.uniform(0.5, 1.3)
+    image = image * rng.uniform(0.85, 1.15, 3) + rng.uniform(-20, 20, 3)
+    if rng.random() < 0.7:
+        image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), float(rng.uniform(0.3, 2.5)))
+    image = image + rng.normal(0, rng.uniform(0, 12), image.shape)
+    return np.clip(image + 0.5, 0, 255).astype(np.uint8)
+
+
+# --- datasets ------------------------------------------------------------------------------------------
+
+
+class _Procedural:
+    """A sized, indexable dataset whose i-th sample is drawn from a generator seeded by (seed, i)."""
+
+    def __init__(self, num_samples: int = 1000, image_hw: Sequence[int] = (256, 256), seed: int = 0):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.num_samples, self.image_hw, self.seed = num_samples, geometry.as_hw(image_hw, "image_hw"), seed
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def __getitem__(self, index: int) -> dict:
+        if not -self.num_samples <= index < self.num_samples:
+            raise IndexError(f"sample {index} out of range for a dataset of {self.num_samples}")
+        index %= self.num_samples
+        sample = self._draw(np.random.default_rng([self.seed, index]))
+        sample["image_path"] = f"{self.name}:{self.seed}:{index}"  # type: ignore[attr-defined]
+        return sample
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def _draw(self, rng: np.random.Generator) -> dict:
+        raise NotImplementedError
+
+
+class SyntheticFaces(_Procedural):
+    """Procedural faces with the 68-point 300W layout.
+
+    Args:
+        num_samples: dataset length.
+        image_hw: (H, W) of each image, pixels.
+        seed: base seed; sample i uses the generator seeded by (seed, i).
+        max_yaw: largest head yaw in degrees (pitch is at most half of it, roll 25 degrees).
+    """
+
+    summary = "procedural faces with exact 68-point 300W landmarks (pose, identity, expression, clutter)"
+    skeleton = W300
+
+    def __init__(self, num_samples: int = 1000, image_hw: Sequence[int] = (256, 256), seed: int = 0,
+                 max_yaw: float = 40.0):
+        super().__init__(num_samples, image_hw, seed)
+        if not 0 <= max_yaw <= 60:
+            raise ValueError(f"max_yaw must be between 0 and 60 degrees, got {max_yaw!r}")
+        self.max_yaw = float(max_yaw)
+
+    def _draw(self, rng: np.random.Generator) -> dict:
+        height, width = self.image_hw
+        shape = face_shape_3d(rng)
+        outline = forehead_outline_3d(shape[0:17], rng)
+        rotation = rotation_matrix(rng.uniform(-self.max_yaw, self.max_yaw), rng.uniform(-self.max_yaw, self.max_yaw) / 2,
+                                   rng.uniform(-25, 25))
+        scale = min(height, width) * rng.uniform(0.2, 0.34)
+        centre = np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
+        keypoints = project(shape, rotation, scale, centre)
+        image = random_background(rng, self.image_hw)
+        draw_face(image, keypoints, project(outline, rotation, scale, centre), rng)
+        if rng.random() < 0.4:
+            add_occluders(image, rng, int(rng.integers(1, 3)))
+        visible = np.ones(68, dtype=np.float32)
+        keypoints = keypoints.astype(np.float32)
+        return {"image": finish(image, rng), "keypoints": keypoints, "visible": visible,
+                "bbox": bbox_of(keypoints, visible)}
+
+
+class SyntheticPose(_Procedural):
+    """Procedural articulated figures with the 16 MPII joints.
+
+    Args:
+        num_samples: dataset length.
+        image_hw: (H, W) of each image, pixels.
+        seed: base seed; sample i uses the generator seeded by (seed, i).
+    """
+
+    summary = "procedural stick people with exact 16-joint MPII keypoints (random poses and clothing)"
+    skeleton = MPII
+
+    def _draw(self, rng: np.random.Generator) -> dict:
+        height, width = self.image_hw
+        size = min(height, width) * rng.uniform(0.55, 0.8)  # person height, pixels
+        joints = self._pose(rng, size)
+        joints = geometry.apply_affine(joints, geometry.similarity_matrix(
+            joints[6], 1.0, rng.uniform(-30, 30), np.array([width, height]) / 2 + rng.normal(0, size * 0.05, 2)))
+        image = random_background(rng, self.image_hw)
+        self._paint(image, joints, size, rng)
+        if rng.random() < 0.3:
+            add_occluders(image, rng, 1)
+        visible = np.ones(16, dtype=np.float32)
+        keypoints = joints.astype(np.float32)
+        return {"image": finish(image, rng), "keypoints": keypoints, "visible": visible,
+                "bbox": bbox_of(keypoints, visible)}
+
+    @staticmethod
+    def _pose(rng: np.random.Generator, size: float) -> np.ndarray:
+        """(16, 2) joints, pelvis at the origin, y down; angles in radians from straight down."""
+        joints = np.zeros((16, 2))
+        unit = size / 7.5
+
+        def limb(start: np.ndarray, angle: float, length: float) -> np.ndarray:
+            return start + length * np.array([np.sin(angle), np.cos(angle)])
+
+        lean = rng.normal(0, 0.15)
+        joints[7] = limb(joints[6], np.pi + lean, 2.6 * unit)   # thorax
+        joints[8] = limb(joints[7], np.pi + lean + rng.normal(0, 0.15), 0.5 * unit)  # upper neck
+        joints[9] = limb(joints[8], np.pi + lean + rng.normal(0, 0.2), 1.1 * unit)   # head top
+        for side, (hip, knee, ankle, shoulder, elbow, wrist) in ((-1, (2, 1, 0, 12, 11, 10)),
+                                                                  (1, (3, 4, 5, 13, 14, 15))):
+            joints[hip] = joints[6] + [side * 0.55 * unit, 0.15 * unit]
+            thigh = side * rng.uniform(0, 0.4) + rng.normal(0, 0.35)  # spread plus a swing
+            joints[knee] = limb(joints[hip], thigh, 1.9 * unit)
+            joints[ankle] = limb(joints[knee], thigh + rng.uniform(-1.2, 0.3), 1.8 * unit)
+            joints[shoulder] = joints[7] + [side * 0.8 * unit, 0.1 * unit]
+            upper_arm = side * rng.uniform(-0.2, 2.8)
+            joints[elbow] = limb(joints[shoulder], upper_arm, 1.3 * unit)
+            joints[wrist] = limb(joints[elbow], upper_arm + side * rng.uniform(-0.5, 2.2), 1.2 * unit)
+        return joints
+
+    @staticmethod
+    def _paint(image: np.ndarray, joints: np.ndarray, size: float, rng: np.random.Generator) -> None:
+        cv2 = cv2_module()
+        shirt, trousers = _colour(rng, [0] * 3, [255] * 3), _colour(rng, [0] * 3, [255] * 3)
+        skin = tuple(_skin(rng))
+        width = size * rng.uniform(0.05, 0.08)
+        torso = joints[[12, 13, 3, 2]]
+        _fill(image, torso, shirt)
+        parts = [((2, 1), trousers), ((1, 0), trousers), ((3, 4), trousers), ((4, 5), trousers),
+                 ((12, 11), shirt), ((11, 10), skin), ((13, 14), shirt), ((14, 15), skin), ((7, 8), skin)]
+        for index in rng.permutation(len(parts)):
+            (a, b), colour = parts[index]
+            cv2.line(image, tuple(_fixed(joints[a])), tuple(_fixed(joints[b])), colour, int(width), cv2.LINE_AA,
+                     SUBPIXEL_BITS)
+        head_centre = (joints[8] + joints[9]) / 2
+        radius = np.linalg.norm(joints[9] - joints[8]) / 2
+        cv2.circle(image, tuple(_fixed(head_centre)), int(radius * SUBPIXEL), skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+
+
+def write_300w_layout(dataset: SyntheticFaces, out_dir: str | Path, count: int,
+                      progress: Callable[[int], None] | None = None) -> Path:
+    """Write ``count`` samples as PNG images with 1-based ``.pts`` files (300W's native layout).
+
+    Returns:
+        The folder written (``out_dir``), readable by the ``300w`` reader with ``split: all``.
+    """
+    from edgelmk.data.formats.w300 import write_pts
+
+    cv2 = cv2_module()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        sample = dataset[index]
+        stem = out_dir / f"synthetic_{index:06d}"
+        if not cv2.imwrite(str(stem.with_suffix(".png")), cv2.cvtColor(sample["image"], cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {stem.with_suffix('.png')}")
+        write_pts(stem.with_suffix(".pts"), sample["keypoints"])
+        if progress:
+            progress(1)
+    return out_dir
