@@ -1,0 +1,98 @@
+"""Dataset health checks and sample grids, behind ``edgelmk data check`` and ``edgelmk data show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from edgelmk.data.formats.common import DatasetError, Problem, cv2_module
+from edgelmk.data.skeletons import Skeleton
+from edgelmk.data.transforms import AffineCrop
+
+FAR_OUTSIDE = 0.1  # a visible keypoint beyond 10% of the image size outside it is a problem
+
+
+def check_sample(sample: dict) -> list[str]:
+    """What is wrong with one loaded sample (empty when nothing)."""
+    height, width = sample["image"].shape[:2]
+    keypoints, visible = sample["keypoints"], sample["visible"] > 0
+    margin = FAR_OUTSIDE * max(height, width)
+    outside = visible & ((keypoints[:, 0] < -margin) | (keypoints[:, 0] > width + margin)
+                         | (keypoints[:, 1] < -margin) | (keypoints[:, 1] > height + margin))
+    if outside.any():
+        indices = np.flatnonzero(outside).tolist()
+        shown = ", ".join(map(str, indices[:5])) + (", ..." if len(indices) > 5 else "")
+        return [f"{len(indices)} visible keypoint(s) ({shown}) lie far outside the {width}x{height} image"]
+    return []
+
+
+def check_dataset(dataset: Any, progress: Iterable[int] | None = None) -> tuple[dict, list[Problem]]:
+    """Load every sample; return statistics and every problem (indexing problems included).
+
+    Args:
+        dataset: an edgelmk dataset (``problems`` from indexing are included when present).
+        progress: an iterable over ``range(len(dataset))`` (e.g. a progress bar) to drive the loop.
+    """
+    problems = list(getattr(dataset, "problems", []))
+    sizes = []
+    for index in progress if progress is not None else range(len(dataset)):
+        record = dataset.records[index] if hasattr(dataset, "records") else {}
+        source = record.get("annotation_path", record.get("image_path", f"sample {index}"))
+        try:
+            sample = dataset[index]
+        except DatasetError as error:
+            problems.append(Problem(source, record.get("record", ""), str(error)))
+            continue
+        problems.extend(Problem(source, record.get("record", ""), message) for message in check_sample(sample))
+        x0, y0, x1, y1 = sample["bbox"]
+        sizes.append((x1 - x0, y1 - y0))
+    sizes = np.array(sizes, dtype=np.float64).reshape(-1, 2)
+    stats = {"samples": len(dataset), "loaded": len(sizes), "keypoints": dataset.skeleton.num_keypoints}
+    if len(sizes):
+        stats["box_width"] = (sizes[:, 0].min(), sizes[:, 0].mean(), sizes[:, 0].max())
+        stats["box_height"] = (sizes[:, 1].min(), sizes[:, 1].mean(), sizes[:, 1].max())
+    return stats, problems
+
+
+def draw_keypoints(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray, skeleton: Skeleton,
+                   radius: float = 2.0) -> np.ndarray:
+    """A copy of an RGB image with the skeleton's lines and the visible keypoints drawn (sub-pixel)."""
+    cv2 = cv2_module()
+    image = image.copy()
+    scale = 16  # OpenCV fixed point: 4 fractional bits
+    points = np.round(np.asarray(keypoints) * scale).astype(np.int32)
+    shown = np.asarray(visible) > 0
+    for a, b in skeleton.lines:
+        if shown[a] and shown[b]:
+            cv2.line(image, tuple(points[a]), tuple(points[b]), (255, 220, 0), 1, cv2.LINE_AA, 4)
+    for point, on in zip(points, shown):
+        if on:
+            cv2.circle(image, tuple(point), int(radius * scale), (0, 255, 0), -1, cv2.LINE_AA, 4)
+    return image
+
+
+def sample_grid(dataset: Any, count: int, tile_hw: tuple[int, int] = (256, 256), seed: int = 0,
+                columns: int = 4) -> np.ndarray:
+    """An RGB grid of ``count`` samples, each cropped to its box with keypoints and lines drawn."""
+    rng = np.random.default_rng(seed)
+    indices = rng.choice(len(dataset), size=min(count, len(dataset)), replace=False)
+    crop = AffineCrop(tile_hw, margin=0.3)
+    tiles = []
+    for index in sorted(indices):
+        sample = crop(dataset[int(index)], rng)
+        tiles.append(draw_keypoints(sample["image"], sample["keypoints"], sample["visible"], dataset.skeleton))
+    rows = -(-len(tiles) // columns)
+    tiles += [np.zeros_like(tiles[0])] * (rows * columns - len(tiles))
+    return np.vstack([np.hstack(tiles[r * columns:(r + 1) * columns]) for r in range(rows)])
+
+
+def write_png(path: str | Path, image: np.ndarray) -> Path:
+    """Write an RGB image as PNG (parent folders created)."""
+    cv2 = cv2_module()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write {path}")
+    return path

@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pytest
+
+from edgelmk.data.skeletons import SKELETONS, skeleton_for, skeleton_with_keypoints
+
+FACE_FIXTURES = {"300w": "300w/test_300w.json", "wflw": "wflw/test_wflw.json", "cofw": "cofw/test_cofw.json",
+                 "aflw": "aflw/test_aflw.json"}
+
+
+@pytest.mark.parametrize("name", SKELETONS)
+def test_flip_index_is_an_involution_and_lines_are_in_range(name):
+    skeleton = SKELETONS[name]
+    index = skeleton.flip_index
+    assert sorted(index) == list(range(skeleton.num_keypoints))
+    np.testing.assert_array_equal(index[index], np.arange(skeleton.num_keypoints))
+    assert len(set(skeleton.keypoint_names)) == skeleton.num_keypoints
+    assert all(0 <= a < skeleton.num_keypoints and 0 <= b < skeleton.num_keypoints for a, b in skeleton.lines)
+
+
+@pytest.mark.parametrize("name, count", [("300w", 68), ("wflw", 98), ("cofw", 29), ("aflw", 19), ("mpii", 16),
+                                         ("coco", 17)])
+def test_keypoint_counts(name, count):
+    assert skeleton_for(name).num_keypoints == count
+
+
+def similarity_residual(source, target):
+    """Mean distance left after the best rotation + scale + shift of source onto target, over target size."""
+    a, b = source - source.mean(axis=0), target - target.mean(axis=0)
+    u, singular, vt = np.linalg.svd(a.T @ b)
+    if np.linalg.det(u @ vt) < 0:  # a rotation, not a reflection
+        u[:, -1] *= -1
+        singular[-1] *= -1
+    scale = singular.sum() / (a ** 2).sum()
+    return np.linalg.norm(scale * a @ u @ vt - b, axis=1).mean() / np.ptp(target, axis=0).max()
+
+
+@pytest.mark.parametrize("name", FACE_FIXTURES)
+def test_flip_pairs_match_real_faces(fixtures_dir, name):
+    # A mirrored face with its keypoints swapped by the flip permutation is again a face of the
+    # same layout: after aligning it by a similarity, only the face's own asymmetry is left.
+    # With the keypoints not swapped, left and right features sit on the wrong sides.
+    skeleton = SKELETONS[name]
+    annotations = json.loads((fixtures_dir / "mmpose" / FACE_FIXTURES[name]).read_text())["annotations"]
+    for annotation in annotations:
+        points = np.asarray(annotation["keypoints"], dtype=np.float64).reshape(-1, 3)[:, :2]
+        mirrored = points * [-1, 1]
+        permuted = similarity_residual(mirrored[skeleton.flip_index], points)
+        assert permuted < 0.1 and permuted < similarity_residual(mirrored, points) / 2  # 0.1: yawed faces
+
+
+@pytest.mark.parametrize("name, pair", [("300w", (36, 45)), ("wflw", (60, 72)), ("cofw", (16, 17))])
+def test_nme_normalizers_are_outer_eye_corners_or_pupils(name, pair):
+    assert skeleton_for(name).normalizer == ("keypoints", pair)
+    assert skeleton_for("aflw").normalizer == "box_size" and skeleton_for("mpii").normalizer == "head"
+
+
+def test_lookup_errors():
+    with pytest.raises(KeyError, match="no skeleton named 'lfpw'"):
+        skeleton_for("lfpw")
+    with pytest.raises(ValueError, match="no face layout has 5 keypoints"):
+        skeleton_with_keypoints(5)
+    assert skeleton_with_keypoints(98).name == "wflw"
