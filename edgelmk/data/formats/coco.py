@@ -38,7 +38,13 @@ def load_json(path: Path) -> object:
 
 
 def coco_index(path: Path):
-    """A pycocotools COCO object for a keypoints JSON file, with clear errors for malformed files."""
+    """Index a keypoints JSON file with pycocotools, with clear errors for malformed files.
+
+    Returns:
+        (COCO object, problems): annotations lacking a key that pycocotools indexes by
+        (``image_id``, and ``category_id`` when the file has categories) are left out of the
+        index and reported as problems naming their id.
+    """
     try:
         from pycocotools.coco import COCO as CocoApi
     except ImportError as error:
@@ -52,11 +58,19 @@ def coco_index(path: Path):
         entries = content[key]
         if not isinstance(entries, list) or not all(isinstance(e, dict) and "id" in e for e in entries):
             raise DatasetError(f"{path}: '{key}' must be a list of objects that each have an 'id'")
+    indexed_by = ("image_id", "category_id") if "categories" in content else ("image_id",)
+    kept, problems = [], []
+    for annotation in content["annotations"]:
+        missing = [key for key in indexed_by if key not in annotation]
+        if missing:
+            problems.append(Problem(str(path), f"annotation id {annotation['id']}", f"missing key {missing[0]!r}"))
+        else:
+            kept.append(annotation)
     api = CocoApi()
-    api.dataset = content
+    api.dataset = {**content, "annotations": kept}
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
         api.createIndex()
-    return api
+    return api, problems
 
 
 class CocoStyleDataset(AnnotationDataset):
@@ -66,7 +80,7 @@ class CocoStyleDataset(AnnotationDataset):
         self.ann_file, self.root = Path(ann_file), Path(root)
         if not self.ann_file.is_file():
             raise DatasetError(f"annotation file {self.ann_file} not found")
-        self.api = coco_index(self.ann_file)
+        self.api, self._index_problems = coco_index(self.ann_file)
         super().__init__(skeleton or self._guess_skeleton(), strict)
 
     def describe_source(self) -> str:
@@ -76,10 +90,14 @@ class CocoStyleDataset(AnnotationDataset):
         for annotation in self.api.dataset["annotations"]:
             keypoints = annotation.get("keypoints")
             if isinstance(keypoints, list) and keypoints and len(keypoints) % 3 == 0:
-                return skeleton_with_keypoints(len(keypoints) // 3)
+                try:
+                    return skeleton_with_keypoints(len(keypoints) // 3)
+                except ValueError as error:
+                    raise DatasetError(f"{self.ann_file}: {error}; pass the layout as skeleton") from None
         raise DatasetError(f"{self.ann_file}: no annotation has a keypoints list to tell the layout from")
 
     def _index(self) -> Iterator[dict | Problem]:
+        yield from self._index_problems
         for annotation in self.api.dataset["annotations"]:
             record = f"annotation id {annotation['id']}"
             yield guarded(str(self.ann_file), record, lambda a=annotation, r=record: self._record(a, r))
