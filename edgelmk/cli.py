@@ -145,7 +145,8 @@ def data_show(name: str, root: str | None, ann: str | None, split: str | None, o
 
     Example: edgelmk data show synthetic_faces --out faces.png
     """
-    from edgelmk.data.inspect import sample_grid, write_png
+    from edgelmk.data.inspect import sample_grid
+    from edgelmk.viz import write_png
 
     dataset = _dataset_from_options(name, root, ann, split, strict=True)
     path = write_png(out, sample_grid(dataset, count, seed=seed))

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from edgelmk import optional
 from edgelmk.data.skeletons import MPII, skeleton_for
 
 FACE_THRESHOLDS = (0.08, 0.10)
@@ -111,13 +112,8 @@ def face_report(nmes: Any) -> dict[str, float]:
 
 def plot_ced(curves: Mapping[str, Any], path: str | Path, threshold: float = 0.10) -> Path:
     """Write a PNG of CED curves, one per label (NMEs in; matplotlib's Agg backend)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError("plotting needs matplotlib: pip install 'edgelmk[data]' -c constraints.txt") from error
+    optional.require("matplotlib", "data", "plotting CED curves").use("Agg")
+    plt = optional.require("matplotlib.pyplot", "data", "plotting CED curves")
     figure, axes = plt.subplots(figsize=(5, 4), dpi=120)
     for label, nmes in curves.items():
         errors, fractions = ced(nmes, threshold)
@@ -192,8 +188,7 @@ def coco_ap(ann_file: str | Path, detections: str | Path | list[dict]) -> dict[s
     if not isinstance(results, list) or not results or not all(isinstance(r, dict) and required <= r.keys()
                                                                for r in results):
         raise ValueError(f"detections must be a non-empty list of objects with keys {sorted(required)}")
-    from pycocotools.cocoeval import COCOeval
-
+    COCOeval = optional.require("pycocotools.cocoeval", "data", "COCO AP").COCOeval
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress and table
         predicted = ground_truth.loadRes(copy.deepcopy(results))  # loadRes adds keys to its input
         evaluator = COCOeval(ground_truth, predicted, "keypoints")

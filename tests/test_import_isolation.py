@@ -25,12 +25,15 @@ def run_blocked(code: str) -> subprocess.CompletedProcess:
                           cwd=REPO_ROOT, timeout=120)
 
 
-def test_codecs_and_cli_work_without_torch_or_tensorflow():
+def test_codecs_data_and_cli_work_without_torch_or_tensorflow():
     result = run_blocked(
         """
         import numpy as np
         from edgelmk.codecs import CODECS
         from edgelmk.cli import main
+        from edgelmk import metrics, viz
+        from edgelmk.data import DATASETS
+        from edgelmk.data import transforms
         for name in CODECS.names():
             codec = CODECS.build({"name": name, "input_hw": [64, 64], "heatmap_hw": [16, 16]})
             codec.decode(codec.encode(np.array([[[20.0, 30.0]]]))["heatmaps"])

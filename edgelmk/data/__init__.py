@@ -5,8 +5,16 @@ indexable dataset of sample dicts (see :mod:`edgelmk.data.formats.common`). Impo
 package needs numpy only; OpenCV, pycocotools and scipy are imported when used.
 """
 
-from edgelmk.data.formats import (CocoFace, CocoKeypoints, Mpii, Native300W, NativeAFLW, NativeCOFW, NativeWFLW,
-                                  read_pts)
+from edgelmk.data.formats import (
+    CocoFace,
+    CocoKeypoints,
+    Mpii,
+    Native300W,
+    NativeAFLW,
+    NativeCOFW,
+    NativeWFLW,
+    read_pts,
+)
 from edgelmk.data.formats.common import DatasetError
 from edgelmk.data.synthetic import SyntheticFaces, SyntheticPose
 from edgelmk.registry import Registry

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
-from edgelmk.data.formats.common import DatasetError, Problem, cv2_module
-from edgelmk.data.skeletons import Skeleton
+from edgelmk.data.formats.common import DatasetError, Problem
 from edgelmk.data.transforms import AffineCrop
+from edgelmk.viz import draw_keypoints
 
 FAR_OUTSIDE = 0.1  # a visible keypoint beyond 10% of the image size outside it is a problem
 
@@ -56,23 +55,6 @@ def check_dataset(dataset: Any, progress: Iterable[int] | None = None) -> tuple[
     return stats, problems
 
 
-def draw_keypoints(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray, skeleton: Skeleton,
-                   radius: float = 2.0) -> np.ndarray:
-    """A copy of an RGB image with the skeleton's lines and the visible keypoints drawn (sub-pixel)."""
-    cv2 = cv2_module()
-    image = image.copy()
-    scale = 16  # OpenCV fixed point: 4 fractional bits
-    points = np.round(np.asarray(keypoints) * scale).astype(np.int32)
-    shown = np.asarray(visible) > 0
-    for a, b in skeleton.lines:
-        if shown[a] and shown[b]:
-            cv2.line(image, tuple(points[a]), tuple(points[b]), (255, 220, 0), 1, cv2.LINE_AA, 4)
-    for point, on in zip(points, shown):
-        if on:
-            cv2.circle(image, tuple(point), int(radius * scale), (0, 255, 0), -1, cv2.LINE_AA, 4)
-    return image
-
-
 def sample_grid(dataset: Any, count: int, tile_hw: tuple[int, int] = (256, 256), seed: int = 0,
                 columns: int = 4) -> np.ndarray:
     """An RGB grid of ``count`` samples, each cropped to its box with keypoints and lines drawn."""
@@ -86,13 +68,3 @@ def sample_grid(dataset: Any, count: int, tile_hw: tuple[int, int] = (256, 256),
     rows = -(-len(tiles) // columns)
     tiles += [np.zeros_like(tiles[0])] * (rows * columns - len(tiles))
     return np.vstack([np.hstack(tiles[r * columns:(r + 1) * columns]) for r in range(rows)])
-
-
-def write_png(path: str | Path, image: np.ndarray) -> Path:
-    """Write an RGB image as PNG (parent folders created)."""
-    cv2 = cv2_module()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
-    return path

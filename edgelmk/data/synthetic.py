@@ -18,17 +18,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from edgelmk import geometry
-from edgelmk.data.formats.common import bbox_of, cv2_module
+from edgelmk import geometry, optional
+from edgelmk.data.formats.common import bbox_of
 from edgelmk.data.skeletons import MPII, W300
-
-SUBPIXEL_BITS = 4  # OpenCV's drawing `shift`: coordinates in 1/16 pixel
-SUBPIXEL = 1 << SUBPIXEL_BITS
-
-
-def _fixed(points: np.ndarray) -> np.ndarray:
-    """(P, 2) float pixels -> int32 fixed point for OpenCV's `shift` argument."""
-    return np.round(np.asarray(points) * SUBPIXEL).astype(np.int32)
+from edgelmk.viz import SUBPIXEL, SUBPIXEL_BITS, to_fixed, write_png
 
 
 def _colour(rng: np.random.Generator, low: Sequence[float], high: Sequence[float]) -> tuple[float, ...]:
@@ -136,31 +129,31 @@ def project(points: np.ndarray, rotation: np.ndarray, scale: float, centre_xy: n
 
 def random_background(rng: np.random.Generator, image_hw: tuple[int, int]) -> np.ndarray:
     """A float32 (H, W, 3) image in [0, 255]: gradient, low-frequency noise and random shapes."""
-    cv2 = cv2_module()
+    cv2 = optional.cv2()
     height, width = image_hw
     coarse = rng.uniform(0, 255, (rng.integers(2, 9), rng.integers(2, 9), 3)).astype(np.float32)
     image = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
     for _ in range(rng.integers(0, 12)):
         colour = _colour(rng, [0] * 3, [255] * 3)
-        centre = _fixed(rng.uniform([0, 0], [width, height]))
+        centre = to_fixed(rng.uniform([0, 0], [width, height]))
         if rng.random() < 0.5:
-            axes = _fixed(rng.uniform(3, max(height, width) / 3, 2))
+            axes = to_fixed(rng.uniform(3, max(height, width) / 3, 2))
             cv2.ellipse(image, tuple(centre), tuple(axes), float(rng.uniform(0, 180)), 0, 360, colour, -1,
                         cv2.LINE_AA, SUBPIXEL_BITS)
         else:
-            end = _fixed(rng.uniform([0, 0], [width, height]))
+            end = to_fixed(rng.uniform([0, 0], [width, height]))
             cv2.line(image, tuple(centre), tuple(end), colour, int(rng.integers(1, 8)), cv2.LINE_AA, SUBPIXEL_BITS)
     return np.clip(image, 0, 255)
 
 
 def _fill(image: np.ndarray, polygon: np.ndarray, colour: Sequence[float]) -> None:
-    cv2_module().fillPoly(image, [_fixed(polygon)], tuple(colour), cv2_module().LINE_AA, SUBPIXEL_BITS)
+    optional.cv2().fillPoly(image, [to_fixed(polygon)], tuple(colour), optional.cv2().LINE_AA, SUBPIXEL_BITS)
 
 
 def _polyline(image: np.ndarray, points: np.ndarray, colour: Sequence[float], thickness: float,
               closed: bool = False) -> None:
-    cv2 = cv2_module()
-    cv2.polylines(image, [_fixed(points)], closed, tuple(colour), max(1, int(round(thickness))), cv2.LINE_AA,
+    cv2 = optional.cv2()
+    cv2.polylines(image, [to_fixed(points)], closed, tuple(colour), max(1, int(round(thickness))), cv2.LINE_AA,
                   SUBPIXEL_BITS)
 
 
@@ -176,7 +169,7 @@ def _smooth_closed(points: np.ndarray, samples_per_segment: int = 6) -> np.ndarr
 
 def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray, rng: np.random.Generator) -> None:
     """Draw skin, hair, brows, eyes, nose and lips through projected landmarks, in place."""
-    cv2 = cv2_module()
+    cv2 = optional.cv2()
     face_width = np.linalg.norm(keypoints[16] - keypoints[0])
     skin = _skin(rng)
     hair = _colour(rng, [5, 5, 5], [120, 90, 60]) if rng.random() < 0.8 else _colour(rng, [150, 110, 50], [240, 220, 160])
@@ -189,7 +182,7 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     _polyline(image, keypoints[27:31], shade, face_width * 0.012)
     _polyline(image, keypoints[31:36], shade, face_width * 0.02)
     for nostril in (keypoints[32], keypoints[34]):
-        cv2.ellipse(image, tuple(_fixed(nostril)), tuple(_fixed([face_width * 0.02, face_width * 0.012])), 0, 0, 360,
+        cv2.ellipse(image, tuple(to_fixed(nostril)), tuple(to_fixed([face_width * 0.02, face_width * 0.012])), 0, 0, 360,
                     tuple(shade * 0.6), -1, cv2.LINE_AA, SUBPIXEL_BITS)
     brow_thickness = face_width * rng.uniform(0.02, 0.05)
     _polyline(image, keypoints[17:22], hair, brow_thickness)
@@ -204,8 +197,8 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
         centre = eye.mean(axis=0) + gaze * [np.ptp(eye[:, 0]), np.ptp(eye[:, 1])]
         radius = 0.2 * np.ptp(eye[:, 0])
         disc = image.copy()
-        cv2.circle(disc, tuple(_fixed(centre)), int(radius * SUBPIXEL), iris, -1, cv2.LINE_AA, SUBPIXEL_BITS)
-        cv2.circle(disc, tuple(_fixed(centre)), int(radius * 0.45 * SUBPIXEL), (10, 10, 10), -1, cv2.LINE_AA,
+        cv2.circle(disc, tuple(to_fixed(centre)), int(radius * SUBPIXEL), iris, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.circle(disc, tuple(to_fixed(centre)), int(radius * 0.45 * SUBPIXEL), (10, 10, 10), -1, cv2.LINE_AA,
                    SUBPIXEL_BITS)
         inside = mask[..., None] / 255.0
         image[:] = image * (1 - inside) + disc * inside
@@ -218,25 +211,25 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
 
 def add_occluders(image: np.ndarray, rng: np.random.Generator, count: int) -> None:
     """Random opaque ellipses and bars (hands, microphones, hair strands...), in place."""
-    cv2 = cv2_module()
+    cv2 = optional.cv2()
     height, width = image.shape[:2]
     for _ in range(count):
         colour = _colour(rng, [0] * 3, [255] * 3)
         centre = rng.uniform([width * 0.2, height * 0.2], [width * 0.8, height * 0.8])
         if rng.random() < 0.5:
             axes = rng.uniform(width * 0.04, width * 0.18, 2)
-            cv2.ellipse(image, tuple(_fixed(centre)), tuple(_fixed(axes)), float(rng.uniform(0, 180)), 0, 360, colour,
+            cv2.ellipse(image, tuple(to_fixed(centre)), tuple(to_fixed(axes)), float(rng.uniform(0, 180)), 0, 360, colour,
                         -1, cv2.LINE_AA, SUBPIXEL_BITS)
         else:
             end = centre + rng.normal(0, width * 0.2, 2)
-            cv2.line(image, tuple(_fixed(centre)), tuple(_fixed(end)), colour, int(rng.uniform(width * 0.02,
+            cv2.line(image, tuple(to_fixed(centre)), tuple(to_fixed(end)), colour, int(rng.uniform(width * 0.02,
                                                                                                width * 0.08)),
                      cv2.LINE_AA, SUBPIXEL_BITS)
 
 
 def finish(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Lighting gradient, colour cast, blur and sensor noise; returns uint8 RGB."""
-    cv2 = cv2_module()
+    cv2 = optional.cv2()
     height, width = image.shape[:2]
     direction = rng.normal(size=2)
     ramp = (np.arange(width)[None, :] * direction[0] + np.arange(height)[:, None] * direction[1])
@@ -373,7 +366,7 @@ class SyntheticPose(_Procedural):
 
     @staticmethod
     def _paint(image: np.ndarray, joints: np.ndarray, size: float, rng: np.random.Generator) -> None:
-        cv2 = cv2_module()
+        cv2 = optional.cv2()
         shirt, trousers = _colour(rng, [0] * 3, [255] * 3), _colour(rng, [0] * 3, [255] * 3)
         skin = tuple(_skin(rng))
         width = size * rng.uniform(0.05, 0.08)
@@ -383,11 +376,11 @@ class SyntheticPose(_Procedural):
                  ((12, 11), shirt), ((11, 10), skin), ((13, 14), shirt), ((14, 15), skin), ((7, 8), skin)]
         for index in rng.permutation(len(parts)):
             (a, b), colour = parts[index]
-            cv2.line(image, tuple(_fixed(joints[a])), tuple(_fixed(joints[b])), colour, int(width), cv2.LINE_AA,
+            cv2.line(image, tuple(to_fixed(joints[a])), tuple(to_fixed(joints[b])), colour, int(width), cv2.LINE_AA,
                      SUBPIXEL_BITS)
         head_centre = (joints[8] + joints[9]) / 2
         radius = np.linalg.norm(joints[9] - joints[8]) / 2
-        cv2.circle(image, tuple(_fixed(head_centre)), int(radius * SUBPIXEL), skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.circle(image, tuple(to_fixed(head_centre)), int(radius * SUBPIXEL), skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
 
 
 def write_300w_layout(dataset: SyntheticFaces, out_dir: str | Path, count: int,
@@ -399,14 +392,11 @@ def write_300w_layout(dataset: SyntheticFaces, out_dir: str | Path, count: int,
     """
     from edgelmk.data.formats.w300 import write_pts
 
-    cv2 = cv2_module()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     for index in range(count):
         sample = dataset[index]
         stem = out_dir / f"synthetic_{index:06d}"
-        if not cv2.imwrite(str(stem.with_suffix(".png")), cv2.cvtColor(sample["image"], cv2.COLOR_RGB2BGR)):
-            raise OSError(f"could not write {stem.with_suffix('.png')}")
+        write_png(stem.with_suffix(".png"), sample["image"])
         write_pts(stem.with_suffix(".pts"), sample["keypoints"])
         if progress:
             progress(1)

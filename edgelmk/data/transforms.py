@@ -17,8 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from edgelmk import geometry
-from edgelmk.data.formats.common import cv2_module
+from edgelmk import geometry, optional
 from edgelmk.data.synthetic import add_occluders
 
 
@@ -69,7 +68,7 @@ class AffineCrop:
         return matrix, flip
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
-        cv2 = cv2_module()
+        cv2 = optional.cv2()
         matrix, flip = self.matrix(sample["bbox"], rng)
         height, width = self.output_hw
         image = cv2.warpAffine(sample["image"], matrix, (width, height), flags=cv2.INTER_LINEAR,
@@ -121,7 +120,7 @@ class Blur:
         if rng.random() >= self.prob:
             return sample
         sigma = float(rng.uniform(0.3, self.max_sigma))
-        return {**sample, "image": cv2_module().GaussianBlur(sample["image"], (0, 0), sigma)}
+        return {**sample, "image": optional.cv2().GaussianBlur(sample["image"], (0, 0), sigma)}
 
 
 class Occluders:

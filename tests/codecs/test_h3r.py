@@ -7,7 +7,12 @@ from hypothesis import strategies as st
 
 from edgelmk.codecs import CODECS
 from edgelmk.codecs.integer import dequantize, quantize_per_tensor
-from tests.codecs.helpers import HEATMAP_SIZES, INPUT_SIZE, interior_keypoints, network_like
+from tests.codecs.helpers import (
+    HEATMAP_SIZES,
+    INPUT_SIZE,
+    interior_keypoints,
+    network_like,
+)
 
 
 def build(heatmap_size, **options):

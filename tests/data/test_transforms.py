@@ -4,8 +4,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgelmk.data.skeletons import W300
-from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders, to_original
-
+from edgelmk.data.transforms import (
+    AffineCrop,
+    Blur,
+    ColourJitter,
+    Compose,
+    Occluders,
+    to_original,
+)
 from tests.conftest import optional_import
 
 cv2 = optional_import("cv2")

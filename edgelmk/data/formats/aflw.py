@@ -17,7 +17,13 @@ from typing import Iterator
 
 import numpy as np
 
-from edgelmk.data.formats.common import AnnotationDataset, DatasetError, Problem, guarded, make_record
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    guarded,
+    make_record,
+)
 from edgelmk.data.formats.matlab import load_mat
 from edgelmk.data.skeletons import AFLW
 

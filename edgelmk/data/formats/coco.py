@@ -19,8 +19,16 @@ from typing import Iterator
 
 import numpy as np
 
-from edgelmk.data.formats.common import (AnnotationDataset, DatasetError, Problem, guarded, make_record, read_text,
-                                         xywh_to_xyxy)
+from edgelmk import optional
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    guarded,
+    make_record,
+    read_text,
+    xywh_to_xyxy,
+)
 from edgelmk.data.skeletons import COCO, Skeleton, skeleton_for, skeleton_with_keypoints
 
 PASSED_THROUGH = ("center", "scale", "box_size", "area")
@@ -45,10 +53,7 @@ def coco_index(path: Path):
         (``image_id``, and ``category_id`` when the file has categories) are left out of the
         index and reported as problems naming their id.
     """
-    try:
-        from pycocotools.coco import COCO as CocoApi
-    except ImportError as error:
-        raise ImportError("COCO files need pycocotools: pip install 'edgelmk[data]' -c constraints.txt") from error
+    CocoApi = optional.require("pycocotools.coco", "data", "reading COCO files").COCO
     content = load_json(path)
     if not isinstance(content, dict) or not {"images", "annotations"} <= content.keys():
         found = sorted(content) if isinstance(content, dict) else type(content).__name__

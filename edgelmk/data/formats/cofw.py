@@ -16,7 +16,14 @@ from typing import Iterator
 
 import numpy as np
 
-from edgelmk.data.formats.common import AnnotationDataset, DatasetError, Problem, guarded, make_record, to_rgb_uint8
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    guarded,
+    make_record,
+    to_rgb_uint8,
+)
 from edgelmk.data.formats.matlab import load_mat
 from edgelmk.data.skeletons import COFW
 

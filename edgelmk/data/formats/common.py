@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from edgelmk import optional
 from edgelmk.data.skeletons import Skeleton
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -44,15 +45,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.source} [{self.record}]" if self.record else self.source
         return f"{where}: {self.message}"
-
-
-def cv2_module():
-    """OpenCV, or an ImportError saying which extra provides it."""
-    try:
-        import cv2
-    except ImportError as error:
-        raise ImportError("reading images needs OpenCV: pip install 'edgelmk[data]' -c constraints.txt") from error
-    return cv2
 
 
 def to_rgb_uint8(image: np.ndarray, source: str) -> np.ndarray:
@@ -86,7 +78,7 @@ def load_image(path: str | Path) -> np.ndarray:
     Raises:
         DatasetError: when the file is missing or not a readable image.
     """
-    cv2 = cv2_module()
+    cv2 = optional.cv2()
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: image file not found")

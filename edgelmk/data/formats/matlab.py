@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from edgelmk import optional
 from edgelmk.data.formats.common import DatasetError
 
 
@@ -31,17 +32,14 @@ def load_mat(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
     """
     try:
         if is_hdf5(path):
-            import h5py
-
+            h5py = optional.require("h5py", "data", "reading MATLAB v7.3 files")
             handle = h5py.File(path, "r")
             missing = [key for key in keys if key not in handle]
             if missing:
                 raise DatasetError(f"{path}: missing {', '.join(missing)}; found {', '.join(handle.keys())}")
             return {key: HDF5Images(handle, handle[key]) if handle[key].dtype == h5py.ref_dtype else handle[key][()].T
                     for key in keys}
-        from scipy.io import loadmat
-
-        content = loadmat(str(path))
+        content = optional.require("scipy.io", "data", "reading MATLAB files").loadmat(str(path))
     except DatasetError:
         raise
     except (OSError, ValueError, TypeError, NotImplementedError) as error:

@@ -20,8 +20,15 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from edgelmk import optional
 from edgelmk.data.formats.coco import load_json
-from edgelmk.data.formats.common import AnnotationDataset, DatasetError, Problem, guarded, make_record
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    guarded,
+    make_record,
+)
 from edgelmk.data.skeletons import MPII
 
 PERSON_BOX_UNIT = 200.0  # MPII's "scale" is the person size in units of 200 pixels
@@ -95,8 +102,7 @@ class Mpii(AnnotationDataset):
     # --- official .mat -----------------------------------------------------------------------
 
     def _mat_people(self) -> list:
-        from scipy.io import loadmat
-
+        loadmat = optional.require("scipy.io", "data", "reading the MPII release").loadmat
         try:
             release = loadmat(str(self.ann_file), struct_as_record=False, squeeze_me=True)["RELEASE"]
             annolist, img_train = _as_list(release.annolist), np.atleast_1d(release.img_train)

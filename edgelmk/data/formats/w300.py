@@ -28,8 +28,16 @@ from typing import Iterator
 
 import numpy as np
 
-from edgelmk.data.formats.common import (AnnotationDataset, DatasetError, Problem, find_image, guarded, located,
-                                         make_record, read_text)
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    find_image,
+    guarded,
+    located,
+    make_record,
+    read_text,
+)
 from edgelmk.data.skeletons import W300
 
 SPLITS = {

@@ -18,7 +18,14 @@ from typing import Iterator
 
 import numpy as np
 
-from edgelmk.data.formats.common import AnnotationDataset, DatasetError, Problem, guarded, make_record, read_text
+from edgelmk.data.formats.common import (
+    AnnotationDataset,
+    DatasetError,
+    Problem,
+    guarded,
+    make_record,
+    read_text,
+)
 from edgelmk.data.skeletons import WFLW
 
 ATTRIBUTES = ("pose", "expression", "illumination", "makeup", "occlusion", "blur")
