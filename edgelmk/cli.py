@@ -13,11 +13,17 @@ from edgelmk import __version__
 
 
 def _registries() -> dict:
-    """Kind name -> registry listed by ``edgelmk ls``."""
+    """Kind name -> registry listed by ``edgelmk ls`` (models and losses only where torch is installed)."""
     from edgelmk.codecs import CODECS
     from edgelmk.data import DATASETS
 
-    return {"codecs": CODECS, "datasets": DATASETS}
+    registries = {"codecs": CODECS, "datasets": DATASETS}
+    try:
+        from edgelmk.nn import MODELS
+        from edgelmk.nn.losses import LOSSES
+    except ImportError:
+        return registries
+    return {**registries, "models": MODELS, "losses": LOSSES}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,6 +179,165 @@ def data_synth(out: str, count: int, seed: int, size: int) -> None:
     with _progress(count, "writing faces") as bar:
         folder = write_300w_layout(dataset, out, count, progress=bar.update)
     click.echo(f"wrote {count} faces to {folder}")
+
+
+# --- training, evaluation, prediction ---------------------------------------------------------
+
+
+def _load_recipe(path: str, overrides: tuple[str, ...]) -> dict:
+    from edgelmk import recipe as recipes
+
+    try:
+        return recipes.load(path, overrides)
+    except recipes.RecipeError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
+    """A plain table: one row per label, one column per metric."""
+    columns = list(next(iter(rows.values())))
+    width = max(len(label) for label in rows) + 2
+    click.echo(title)
+    click.echo(" " * width + "".join(f"{column:>12}" for column in columns))
+    for label, values in rows.items():
+        click.echo(f"{label:<{width}}" + "".join(f"{values.get(column, float('nan')):>12.4f}" for column in columns))
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a recipe value, e.g. --set optim.lr=3e-4 (repeatable; values are YAML).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: runs/<recipe name>].")
+@click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly where it stopped.")
+@click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present].")
+def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None) -> None:
+    """Train the network of RECIPE (a YAML file from recipes/).
+
+    Writes OUT/last.pt every epoch (and on Ctrl-C), OUT/best.pt, OUT/recipe.yaml,
+    OUT/metrics.csv and TensorBoard logs; prints the validation metric each epoch and a
+    final table next to the mean-shape baseline.
+
+    Example: edgelmk train recipes/quickstart.yaml --out runs/quickstart
+    """
+    from pathlib import Path
+
+    config = _load_recipe(recipe_path, overrides)
+    if config["model"]["backend"] != "torch":
+        raise click.ClickException(f"model.backend={config['model']['backend']} is not available yet; "
+                                   "use model.backend=torch")
+    from edgelmk import engine
+    from edgelmk.checkpoint import CheckpointError
+    from edgelmk.recipe import RecipeError
+
+    out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
+    if not resume and (out_dir / "last.pt").exists():
+        raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
+                                   "another --out")
+    try:
+        trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
+        report = trainer.fit()
+        baseline = trainer.mean_shape_baseline()
+    except (RecipeError, CheckpointError, engine.TrainingError) as error:
+        raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    best = trainer.best
+    _print_table(f"validation ({trainer.metric}, {len(trainer.val_crops)} samples; best epoch {best['epoch']})",
+                 {"final model": report, "mean-shape baseline": baseline})
+    click.echo(f"checkpoints: {out_dir / 'best.pt'}, {out_dir / 'last.pt'}")
+
+
+@main.command("eval")
+@click.argument("checkpoint_path", metavar="CHECKPOINT", type=click.Path(dir_okay=False))
+@click.option("--split", help="Evaluate this split of the recipe's validation dataset instead.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override recipe values (data paths).")
+@click.option("--device", help="torch device [default: CUDA when present].")
+def evaluate(checkpoint_path: str, split: str | None, overrides: tuple[str, ...], device: str | None) -> None:
+    """Evaluate CHECKPOINT on its recipe's validation data and print the metric table.
+
+    Example: edgelmk eval runs/quickstart/best.pt
+    """
+    from edgelmk import engine
+    from edgelmk.checkpoint import CheckpointError
+    from edgelmk.recipe import RecipeError
+
+    try:
+        model, config, codec = engine.load_model(checkpoint_path, device, overrides,
+                                                 {"data.val.split": split} if split else {})
+        report, count = engine.evaluate_config(model, config, codec, engine.device_for(device))
+    except (RecipeError, CheckpointError, engine.TrainingError) as error:
+        raise click.ClickException(str(error)) from None
+    _print_table(f"{checkpoint_path}: {count} samples of {config['data']['val']['name']}", {"model": report})
+
+
+@main.command()
+@click.argument("checkpoint_path", metavar="CHECKPOINT", type=click.Path(dir_okay=False))
+@click.argument("image_path", metavar="IMAGE", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels [default: the whole image].")
+@click.option("--device", help="torch device [default: CUDA when present].")
+def predict(checkpoint_path: str, image_path: str, out: str, box: str | None, device: str | None) -> None:
+    """Run CHECKPOINT on IMAGE and draw the keypoints into a PNG (coordinates are printed).
+
+    Example: edgelmk predict runs/quickstart/best.pt face.jpg --out face_keypoints.png
+    """
+    import numpy as np
+
+    from edgelmk import engine
+    from edgelmk.data.formats.common import load_image
+    from edgelmk.viz import draw_keypoints, write_png
+
+    try:
+        bbox = [float(v) for v in box.split(",")] if box else None
+    except ValueError:
+        bbox = []
+    if bbox is not None and (len(bbox) != 4 or bbox[2] <= bbox[0] or bbox[3] <= bbox[1]):
+        raise click.BadParameter("must be x0,y0,x1,y1 with x1 > x0 and y1 > y0", param_hint="--box")
+    try:
+        image = load_image(image_path)
+        model, config, codec = engine.load_model(checkpoint_path, device)
+        keypoints, scores, skeleton = engine.predict_image(
+            model, config, codec, image, bbox or [0, 0, image.shape[1] - 1, image.shape[0] - 1],
+            engine.device_for(device))
+    except ValueError as error:  # unreadable image (DatasetError), unusable checkpoint (CheckpointError)
+        raise click.ClickException(str(error)) from None
+    radius = max(1.0, max(image.shape[:2]) / 300)
+    write_png(out, draw_keypoints(image, keypoints, np.ones(len(keypoints)), skeleton, radius=radius))
+    for index, ((x, y), value) in enumerate(zip(keypoints, scores)):
+        click.echo(f"{index:3d} {skeleton.keypoint_names[index]:<20} {x:9.2f} {y:9.2f}  score {value:.3f}")
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override recipe values.")
+def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
+    """Print RECIPE's network: parameters, multiply-accumulates by arithmetic, deployed sizes.
+
+    Example: edgelmk info recipes/quickstart.yaml --set model.precision=fp32
+    """
+    from edgelmk import engine
+    from edgelmk.nn.summary import summarize
+    from edgelmk.recipe import RecipeError
+
+    config = _load_recipe(recipe_path, overrides)
+    try:
+        model = engine.build_model(config, engine.keypoint_count(config))
+    except RecipeError as error:
+        raise click.ClickException(str(error)) from None
+    summary = summarize(model, tuple(config["data"]["input_hw"]))
+    model_config = config["model"]
+    click.echo(f"{model_config['name']} {model_config['precision']} ({model_config['block']} blocks, width "
+               f"{model_config['width']}, depth {model_config['depth']}, {model_config['stacks']} stack(s)); input "
+               f"{config['data']['input_hw']}, heatmaps {config['codec']['heatmap_hw']}, codec {config['codec']['name']}")
+    parameters, macs = summary["parameters"], summary["macs"]
+    click.echo(f"{'':<12}{'parameters':>14}{'MACs':>16}")
+    for kind in ("binary", "int8", "float"):
+        click.echo(f"{kind + ' conv':<12}{parameters[kind]:>14,}{macs[kind]:>16,}")
+    click.echo(f"{'other':<12}{parameters['other']:>14,}{'':>16}")
+    click.echo(f"{'total':<12}{sum(parameters.values()):>14,}{sum(macs.values()):>16,}")
+    click.echo("estimated weight size: " + ", ".join(f"{label} {size / 1024:,.0f} KiB"
+                                                     for label, size in summary["size_bytes"].items()))
 
 
 if __name__ == "__main__":

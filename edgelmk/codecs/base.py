@@ -86,12 +86,16 @@ class Codec(abc.ABC):
 
     # --- public contract ------------------------------------------------------------------
 
-    def encode(self, keypoints: Any, visible: Any = None) -> dict[str, np.ndarray]:
+    def encode(self, keypoints: Any, visible: Any = None, rng: np.random.Generator | None = None
+               ) -> dict[str, np.ndarray]:
         """Training targets for keypoints.
 
         Args:
             keypoints: (N, K, 2) x, y in input-image pixels.
             visible: (N, K) in {0, 1}; None means all visible.
+            rng: generator for randomized targets (h3r's stochastic rounding); None uses the
+                codec's own. Data loaders pass one seeded per sample so that draws are fresh
+                every epoch and reproducible.
 
         Returns:
             ``{"heatmaps": (N, K, H, W) float32, "weights": (N, K) float32}``; some codecs add
@@ -101,7 +105,7 @@ class Codec(abc.ABC):
         xy_heatmap = geometry.image_to_heatmap(keypoints, self.input_hw, self.heatmap_hw)
         active = visible & geometry.inside_image(xy_heatmap, self.heatmap_hw)
         xy_heatmap = np.where(active[..., None], xy_heatmap, 0.0)
-        target = self._encode(xy_heatmap, active)
+        target = self._encode(xy_heatmap, active, rng)
         target["heatmaps"] = (target["heatmaps"] * active[..., None, None]).astype(np.float32)
         target["weights"] = active.astype(np.float32)
         return target
@@ -188,7 +192,8 @@ class Codec(abc.ABC):
         return {}
 
     @abc.abstractmethod
-    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray, rng: np.random.Generator | None
+                ) -> dict[str, np.ndarray]:
         """Targets for (N, K, 2) heatmap coordinates; inactive entries are 0 and get zeroed after."""
 
     @abc.abstractmethod

@@ -53,7 +53,8 @@ class DSNTCodec(Codec):
     def _options(self) -> dict[str, Any]:
         return {"sigma": self.sigma}
 
-    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray, rng: np.random.Generator | None
+                ) -> dict[str, np.ndarray]:
         height, width = self.heatmap_hw
         profile_x = kernel_profile(xy_heatmap[..., 0], width, self.sigma)
         profile_y = kernel_profile(xy_heatmap[..., 1], height, self.sigma)

@@ -51,7 +51,8 @@ class GaussianCodec(Codec):
     def _options(self) -> dict[str, Any]:
         return {"sigma": self.sigma, "quarter_shift": self.quarter_shift}
 
-    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray, rng: np.random.Generator | None
+                ) -> dict[str, np.ndarray]:
         height, width = self.heatmap_hw
         nearest = np.floor(xy_heatmap + 0.5)  # round half up, unlike np.round's half-to-even
         centre_x = np.clip(nearest[..., 0], 0, width - 1)

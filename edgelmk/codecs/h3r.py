@@ -88,13 +88,14 @@ class H3RCodec(Codec):
         return {"target": self.target, "kernel": self.kernel, "sigma": self.sigma, "decode": self.decode_mode,
                 "window": self.window, "topk": self.topk, "seed": self.seed}
 
-    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    def _encode(self, xy_heatmap: np.ndarray, active: np.ndarray, rng: np.random.Generator | None
+                ) -> dict[str, np.ndarray]:
         height, width = self.heatmap_hw
         xy = np.clip(xy_heatmap, 0, [width - 1, height - 1])
         low = np.floor(xy)
         fraction = xy - low
         if self.target == "stochastic":
-            fraction = (self._rng.random(fraction.shape) < fraction).astype(np.float64)
+            fraction = ((rng or self._rng).random(fraction.shape) < fraction).astype(np.float64)
         high = np.minimum(low + 1, [width - 1, height - 1])
         corners = np.stack([low, high], axis=-1)  # (N, K, 2 axes, 2 corners)
         corner_weights = np.stack([1.0 - fraction, fraction], axis=-1)

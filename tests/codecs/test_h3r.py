@@ -95,6 +95,14 @@ def test_stochastic_target_is_fresh_on_every_call_and_seedable():
     np.testing.assert_array_equal(again.encode(keypoints)["heatmaps"], first)
 
 
+def test_a_given_generator_makes_the_draw_reproducible():
+    keypoints = np.random.default_rng(0).uniform(10, 240, (20, 10, 2)).astype(np.float32)
+    codec = build(16)
+    first = codec.encode(keypoints, rng=np.random.default_rng(7))["heatmaps"]
+    np.testing.assert_array_equal(build(16, seed=99).encode(keypoints, rng=np.random.default_rng(7))["heatmaps"], first)
+    assert not np.array_equal(codec.encode(keypoints, rng=np.random.default_rng(8))["heatmaps"], first)
+
+
 def test_default_target_is_stochastic():
     assert build(16).target == "stochastic"
 

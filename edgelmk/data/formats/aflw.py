@@ -41,6 +41,7 @@ class NativeAFLW(AnnotationDataset):
     """
 
     summary = "AFLW 19-point release (AFLWinfo_release.mat): train/test/frontal splits, box-size normaliser"
+    skeleton = AFLW
 
     def __init__(self, root: str, split: str = "train", strict: bool = True):
         if split not in SPLITS:

@@ -139,6 +139,7 @@ class CocoKeypoints(CocoStyleDataset):
     """
 
     summary = "COCO person keypoints JSON (17 points), one sample per annotated person"
+    skeleton = COCO
 
     def __init__(self, ann_file: str, root: str, strict: bool = True):
         super().__init__(ann_file, root, COCO, strict)

@@ -41,6 +41,7 @@ class NativeCOFW(AnnotationDataset):
     """
 
     summary = "COFW native MATLAB files (v7.3 colour or v5 grey), 29 points with occlusion flags"
+    skeleton = COFW
 
     def __init__(self, root: str, split: str = "train", strict: bool = True):
         if split not in KEYS:

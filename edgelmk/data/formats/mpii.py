@@ -59,6 +59,7 @@ class Mpii(AnnotationDataset):
     """
 
     summary = "MPII human pose (16 joints): HRNet-style JSON, or the official .mat (with head boxes)"
+    skeleton = MPII
 
     def __init__(self, ann_file: str, root: str, split: str = "train", strict: bool = True):
         if split not in ("train", "all"):

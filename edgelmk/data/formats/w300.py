@@ -115,6 +115,7 @@ class Native300W(AnnotationDataset):
     """
 
     summary = "300W native release: .pts beside each image (splits train/common/challenging/full/private/all)"
+    skeleton = W300
 
     def __init__(self, root: str, split: str = "all", strict: bool = True):
         if split not in SPLITS:

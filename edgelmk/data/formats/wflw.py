@@ -66,6 +66,7 @@ class NativeWFLW(AnnotationDataset):
     """
 
     summary = "WFLW native text annotation (98 points, box, 6 attributes; subsets pose/expression/...)"
+    skeleton = WFLW
 
     def __init__(self, root: str, split: str = "train", subset: str | None = None, strict: bool = True):
         if split not in ("train", "test"):

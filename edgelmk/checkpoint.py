@@ -1,0 +1,61 @@
+"""Checkpoints: written atomically, read back with ``torch.load(weights_only=True)``.
+
+A checkpoint holds only tensors and plain values (no pickled code): the resolved recipe, the
+model, optimizer and schedule states, the position in training (epoch, batches done), the
+best metric so far, the torch RNG state and the edgelmk version.
+
+Atomic: the file is written under a temporary name in the same folder, flushed to disk,
+then renamed over the target (``os.replace``), so a crash or ``kill -9`` mid-write leaves
+the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = "edgelmk-checkpoint-1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file and why."""
+
+
+def save_atomic(content: dict, path: str | Path) -> Path:
+    """Write ``content`` to ``path`` so that readers see either the old file or the whole new one."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            torch.save({"format": FORMAT, **content}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint on the CPU without executing pickled code.
+
+    Raises:
+        CheckpointError: missing, truncated or corrupt files, or files that are not edgelmk
+            checkpoints.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} not found")
+    try:
+        content = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as error:
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): "
+                              f"{str(error).splitlines()[0]}") from None
+    if not isinstance(content, dict) or content.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an edgelmk checkpoint (expected format {FORMAT!r})")
+    return content

@@ -1,0 +1,539 @@
+"""Training and evaluation loops (PyTorch backend).
+
+Reproducibility: every random choice of a sample (augmentation, H3R's stochastic rounding)
+draws from a generator seeded by ``(seed, epoch, index)``, and each epoch's order from one
+seeded by ``(seed, epoch)``. A run interrupted at any batch and resumed from its checkpoint
+therefore sees the same batches as an uninterrupted run and ends with the same weights.
+
+Files in the output folder: ``last.pt`` (every epoch, and on Ctrl-C), ``best.pt`` (best
+validation metric), ``recipe.yaml`` (the resolved recipe), ``metrics.csv`` and TensorBoard
+events under ``tensorboard/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from edgelmk import __version__, checkpoint, geometry, metrics
+from edgelmk import recipe as recipes
+from edgelmk.codecs import CODECS
+from edgelmk.data import DATASETS, DatasetError
+from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders, to_original
+from edgelmk.nn import MODELS
+from edgelmk.nn.decoders import output_activation
+from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
+
+HIGHER_IS_BETTER = {"nme": False, "pckh": True, "coco_ap": True}
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on; the message says why and what to do."""
+
+
+# --- building blocks from a recipe ------------------------------------------------------------
+
+
+def build_dataset(config: dict, side: str, strict: bool = True):
+    """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
+    try:
+        return DATASETS.build(config["data"][side])
+    except (DatasetError, KeyError, ValueError, TypeError) as error:
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        raise recipes.RecipeError(f"data.{side}: {message}\nThe recipe's header says how to obtain the dataset "
+                                  "and where to put it.") from None
+
+
+def build_codec(config: dict):
+    try:
+        return CODECS.build(config["codec"])
+    except (KeyError, ValueError, TypeError) as error:
+        raise recipes.RecipeError(f"codec: {error.args[0] if isinstance(error, KeyError) else error}") from None
+
+
+def build_model(config: dict, num_keypoints: int) -> torch.nn.Module:
+    model_config = {key: value for key, value in config["model"].items() if key != "backend"}
+    if config["model"].get("backend", "torch") != "torch":
+        raise recipes.RecipeError(f"model.backend {config['model']['backend']!r} is not trained by the PyTorch "
+                                  "engine")
+    model_config.update(num_keypoints=num_keypoints, input_hw=config["data"]["input_hw"],
+                        heatmap_hw=config["codec"]["heatmap_hw"])
+    try:
+        return MODELS.build(model_config)
+    except (KeyError, ValueError, TypeError) as error:
+        raise recipes.RecipeError(f"model: {error.args[0] if isinstance(error, KeyError) else error}") from None
+
+
+def build_loss(config: dict):
+    loss_config = dict(config["loss"])
+    loss_config.setdefault("name", DEFAULT_LOSS[config["codec"]["name"]])
+    try:
+        return LOSSES.build(loss_config)
+    except (KeyError, ValueError, TypeError) as error:
+        raise recipes.RecipeError(f"loss: {error.args[0] if isinstance(error, KeyError) else error}") from None
+
+
+def eval_transform(config: dict) -> AffineCrop:
+    return AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"])
+
+
+def train_transform(config: dict, skeleton) -> Compose:
+    augment = config["data"]["augment"]
+    steps = [AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"],
+                        scale_jitter=augment["scale_jitter"], rotation_deg=augment["rotation_deg"],
+                        shift=augment["shift"], flip_prob=0.5 if augment["flip"] else 0.0,
+                        flip_index=skeleton.flip_index)]
+    if augment["colour"]:
+        steps.append(ColourJitter(augment["colour"], augment["colour"], augment["colour"]))
+    if augment["blur"]:
+        steps.append(Blur(prob=augment["blur"]))
+    if augment["occluders"]:
+        steps.append(Occluders(prob=augment["occluders"]))
+    return Compose(steps)
+
+
+class CachedDataset:
+    """A dataset's samples loaded once and kept in memory (for small or procedural datasets)."""
+
+    def __init__(self, dataset, progress: Callable[[int], Any] | None = None):
+        self.skeleton = dataset.skeleton
+        self.samples = []
+        for index in range(len(dataset)):
+            self.samples.append(dataset[index])
+            if progress:
+                progress(1)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.samples[index]
+
+
+class SampleStream(torch.utils.data.Dataset):
+    """Dataset samples -> transformed, encoded training items, random per (seed, epoch, index)."""
+
+    def __init__(self, dataset, transform, codec, seed: int):
+        self.dataset, self.transform, self.codec, self.seed = dataset, transform, codec, seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> dict:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        sample = self.transform(self.dataset[index], rng)
+        target = self.codec.encode(sample["keypoints"][None], sample["visible"][None], rng=rng)
+        item = {"image": torch.from_numpy(np.ascontiguousarray(sample["image"].transpose(2, 0, 1))),
+                "heatmaps": torch.from_numpy(target["heatmaps"][0]), "weights": torch.from_numpy(target["weights"][0])}
+        if "coords" in target:
+            item["coords"] = torch.from_numpy(target["coords"][0])
+        return item
+
+
+class EpochOrder(torch.utils.data.Sampler):
+    """Shuffled indices of one epoch, seeded by (seed, epoch), starting after ``skip`` items."""
+
+    def __init__(self, size: int, seed: int, epoch: int, skip: int = 0):
+        self.size, self.seed, self.epoch, self.skip = size, seed, epoch, skip
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        return iter(torch.randperm(self.size, generator=generator)[self.skip:].tolist())
+
+    def __len__(self) -> int:
+        return self.size - self.skip
+
+
+def device_for(requested: str | None = None) -> torch.device:
+    """CUDA when present (or the requested device)."""
+    if requested:
+        return torch.device(requested)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def metric_for(config: dict, skeleton) -> str:
+    """The validation metric: the recipe's choice, or the dataset's usual one."""
+    chosen = config["eval"]["metric"]
+    if chosen != "auto":
+        return chosen
+    return {"head": "pckh", None: "coco_ap"}.get(skeleton.normalizer, "nme")
+
+
+@torch.no_grad()
+def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: torch.device,
+                  batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
+    model.eval()
+    keypoints, scores = [], []
+    for start in range(0, len(images), batch_size):
+        batch = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size].transpose(0, 3, 1, 2)))
+        outputs = model(batch.to(device).float())[-1]
+        maps = output_activation(codec.name, outputs).float().cpu().numpy()
+        decoded, score = codec.decode(maps)
+        keypoints.append(decoded)
+        scores.append(score)
+    return np.concatenate(keypoints), np.concatenate(scores)
+
+
+def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None) -> list[dict]:
+    """Evaluation crops (no randomness) of every sample; images are kept only as crops."""
+    rng = np.random.default_rng(0)
+    crops = []
+    for index in range(len(dataset)):
+        crops.append(transform(dataset[index], rng))
+        if progress:
+            progress(1)
+    return crops
+
+
+def _crop_scale(matrix: np.ndarray) -> float:
+    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+
+
+def score(metric: str, skeleton, crops: list[dict], predicted: np.ndarray, scores: np.ndarray,
+          dataset=None) -> dict[str, float]:
+    """The metric report for predictions (N, K, 2) in crop pixels."""
+    gt = np.stack([c["keypoints"] for c in crops])
+    visible = np.stack([c["visible"] for c in crops])
+    if metric == "nme":
+        rule = skeleton.normalizer
+        if isinstance(rule, tuple):
+            normalizer: Any = skeleton.name
+        elif rule == "box_size" and all("box_size" in c for c in crops):
+            normalizer = np.array([c["box_size"] * _crop_scale(c["matrix"]) for c in crops])
+        else:  # no standard normaliser: the diagonal of the keypoints' box
+            normalizer = np.array([np.linalg.norm(np.ptp(c["keypoints"][c["visible"] > 0], axis=0)) for c in crops])
+        return metrics.face_report(metrics.nme(predicted, gt, normalizer, visible))
+    if metric == "pckh":
+        if any(c.get("head_box") is None for c in crops):
+            raise TrainingError("PCKh needs head boxes: use the official MPII .mat (mpii_human_pose_v1_u12_1.mat) "
+                                "for validation, or --set eval.metric=nme")
+        boxes = np.stack([geometry.apply_affine(np.asarray(c["head_box"], np.float64).reshape(2, 2),
+                                                c["matrix"]).reshape(4) for c in crops])
+        return metrics.pckh(predicted, gt, visible, boxes)["table"]
+    if metric == "coco_ap":
+        if dataset is None or not hasattr(dataset, "ann_file"):
+            raise TrainingError("COCO AP needs a COCO-style validation dataset with its ann_file")
+        results = []
+        for crop, points, point_scores in zip(crops, predicted, scores):
+            original = to_original(points, crop["matrix"])
+            flat = np.concatenate([original, point_scores[:, None]], axis=1).reshape(-1)
+            results.append({"image_id": crop["image_id"], "category_id": 1, "keypoints": flat.tolist(),
+                            "score": float(np.mean(point_scores))})
+        return metrics.coco_ap(dataset.ann_file, results)
+    raise TrainingError(f"unknown metric {metric!r}")
+
+
+def headline(metric: str, report: dict[str, float]) -> float:
+    """The one number a run is judged by."""
+    return {"nme": report.get("NME"), "pckh": report.get("Mean"), "coco_ap": report.get("AP")}[metric]
+
+
+def mean_shape_baseline(train_crops: list[dict], val_crops: list[dict], metric: str, skeleton) -> dict[str, float]:
+    """The metric of predicting the mean training shape (in crop pixels) for every validation sample."""
+    shapes = np.stack([c["keypoints"] for c in train_crops])
+    weights = np.stack([c["visible"] for c in train_crops])[..., None]
+    mean = (shapes * weights).sum(axis=0) / np.maximum(weights.sum(axis=0), 1)
+    predicted = np.repeat(mean[None], len(val_crops), axis=0)
+    return score(metric, skeleton, val_crops, predicted, np.ones(predicted.shape[:2]))
+
+
+def keypoint_count(config: dict) -> int:
+    """K of a recipe's training data, from its class or ``skeleton`` key, without reading any file."""
+    from edgelmk.data.skeletons import skeleton_for
+
+    data = config["data"]["train"]
+    if "skeleton" in data:
+        return skeleton_for(data["skeleton"]).num_keypoints
+    skeleton = getattr(DATASETS.get(data["name"]), "skeleton", None)
+    if skeleton is None:
+        raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
+                                  "data.train.skeleton (300w, wflw, cofw or aflw)")
+    return skeleton.num_keypoints
+
+
+def load_model(checkpoint_path: str | Path, device: str | None = None, overrides=(), extra: dict | None = None):
+    """(model in eval mode, resolved recipe, codec) from a checkpoint, recipe values overridable."""
+    state = checkpoint.load(checkpoint_path)
+    config = state["recipe"]
+    settings = list(overrides) + [f"{key}={value}" for key, value in (extra or {}).items()]
+    if settings:
+        config = recipes.resolve(recipes.apply_overrides(config, settings))
+    model = build_model(config, state["model_config"]["num_keypoints"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as error:
+        raise checkpoint.CheckpointError(f"{checkpoint_path}: weights do not fit the recipe's model: "
+                                         f"{str(error).splitlines()[0]}") from None
+    return model.to(device_for(device)).eval(), config, build_codec(config)
+
+
+def evaluate_config(model, config: dict, codec, device: torch.device) -> tuple[dict[str, float], int]:
+    """The validation report of a model on its recipe's validation data, and the sample count."""
+    dataset = build_dataset(config, "val")
+    with _progress(len(dataset), "evaluating", unit="sample") as bar:
+        crops = crop_all(dataset, eval_transform(config), bar.update)
+    predicted, scores = predict_crops(model, codec, np.stack([c["image"] for c in crops]), device)
+    return score(metric_for(config, dataset.skeleton), dataset.skeleton, crops, predicted, scores, dataset), len(crops)
+
+
+def predict_image(model, config: dict, codec, image: np.ndarray, bbox, device: torch.device):
+    """Keypoints (K, 2) in the image's pixels, scores (K,) and the skeleton, for one box of an image."""
+    from edgelmk.data.skeletons import skeleton_for
+
+    k = model.config["num_keypoints"]
+    sample = {"image": image, "keypoints": np.zeros((k, 2), np.float32), "visible": np.ones(k, np.float32),
+              "bbox": np.asarray(bbox, np.float32)}
+    crop = eval_transform(config)(sample, np.random.default_rng(0))
+    predicted, scores = predict_crops(model, codec, crop["image"][None], device)
+    name = config["data"]["train"].get("skeleton") or getattr(DATASETS.get(config["data"]["train"]["name"]),
+                                                               "skeleton").name
+    return to_original(predicted[0], crop["matrix"]), scores[0], skeleton_for(name)
+
+
+# --- training -----------------------------------------------------------------------------------------
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _progress(total: int, description: str, **kwargs):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, leave=False, disable=None, **kwargs)
+
+
+class Trainer:
+    """Train a recipe into ``out_dir``.
+
+    Args:
+        config: a resolved recipe (:func:`edgelmk.recipe.resolve`).
+        out_dir: where checkpoints and logs go.
+        resume: continue from ``out_dir/last.pt`` (the recipe must match the checkpoint's).
+        device: torch device name; default CUDA when present, else CPU.
+        log: where progress lines go (``print`` by default).
+        on_step: called with the global step after each optimizer step (tests use it).
+    """
+
+    def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
+                 log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
+        self.config, self.out_dir, self.log, self.on_step = config, Path(out_dir), log, on_step
+        self.device = device_for(device)
+        seed_everything(config["seed"])
+        started = time.time()
+        train_data, val_data = build_dataset(config, "train"), build_dataset(config, "val")
+        self.skeleton = train_data.skeleton
+        if val_data.skeleton != self.skeleton:
+            raise recipes.RecipeError(f"data.train ({self.skeleton.name}) and data.val ({val_data.skeleton.name}) "
+                                      "have different keypoint layouts")
+        self.codec, self.loss = build_codec(config), build_loss(config)
+        self.model = build_model(config, self.skeleton.num_keypoints).to(self.device)
+        self.metric = metric_for(config, self.skeleton)
+        self.val_dataset = val_data
+        self.log(f"data: {len(train_data)} training and {len(val_data)} validation samples "
+                 f"({self.skeleton.name}, {self.skeleton.num_keypoints} keypoints); device {self.device}; "
+                 f"built in {time.time() - started:.1f}s")
+        if config["data"]["cache"]:
+            with _progress(len(train_data), "caching training samples", unit="sample") as bar:
+                train_data = CachedDataset(train_data, bar.update)
+        self.stream = SampleStream(train_data, train_transform(config, self.skeleton), self.codec, config["seed"])
+        with _progress(len(val_data), "preparing validation crops", unit="sample") as bar:
+            self.val_crops = crop_all(val_data, eval_transform(config), bar.update)
+
+        optim = config["optim"]
+        parameters = self.model.parameters()
+        if optim["name"] == "sgd":
+            self.optimizer = torch.optim.SGD(parameters, lr=optim["lr"], momentum=0.9,
+                                             weight_decay=optim["weight_decay"])
+        else:
+            optimizer_class = torch.optim.AdamW if optim["name"] == "adamw" else torch.optim.Adam
+            self.optimizer = optimizer_class(parameters, lr=optim["lr"], weight_decay=optim["weight_decay"])
+        self.steps_per_epoch = len(self.stream) // config["data"]["batch_size"]
+        if self.steps_per_epoch < 1:
+            raise recipes.RecipeError(f"data.batch_size {config['data']['batch_size']} exceeds the "
+                                      f"{len(self.stream)} training samples")
+        total, warmup = optim["epochs"] * self.steps_per_epoch, optim["warmup_epochs"] * self.steps_per_epoch
+
+        def factor(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / warmup
+            if optim["schedule"] == "constant":
+                return 1.0
+            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
+
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+        self.epoch, self.batches_done, self.step = 0, 0, 0
+        self.best: dict[str, Any] = {"value": None, "epoch": None}
+        self.history: list[dict] = []
+        if resume:
+            self._restore(self.out_dir / "last.pt")
+
+    # --- checkpoints ---
+
+    def _state(self) -> dict:
+        return {"recipe": self.config, "model": self.model.state_dict(), "model_config": self.model.config,
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "epoch": self.epoch, "batches_done": self.batches_done, "step": self.step, "best": self.best,
+                "history": self.history, "metric": self.metric, "torch_rng": torch.get_rng_state(),
+                "edgelmk_version": __version__}
+
+    def _restore(self, path: Path) -> None:
+        state = checkpoint.load(path)
+        if state["recipe"] != self.config:
+            differing = sorted(key for key in set(state["recipe"]) | set(self.config)
+                               if state["recipe"].get(key) != self.config.get(key))
+            raise TrainingError(f"{path} was trained with a different recipe (sections differ: "
+                                f"{', '.join(differing)}); resume with the same recipe and --set values, "
+                                "or start a new --out folder")
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as error:
+            raise TrainingError(f"{path} does not fit this model: {str(error).splitlines()[0]}") from None
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch, self.batches_done, self.step = state["epoch"], state["batches_done"], state["step"]
+        self.best, self.history = state["best"], state["history"]
+        torch.set_rng_state(state["torch_rng"])
+        self.log(f"resumed from {path}: epoch {self.epoch + 1}, batch {self.batches_done} of {self.steps_per_epoch}")
+
+    def _save(self, name: str) -> Path:
+        return checkpoint.save_atomic(self._state(), self.out_dir / name)
+
+    # --- the loop ---
+
+    def fit(self) -> dict[str, float]:
+        """Train to the last epoch; returns the final validation report.
+
+        Raises:
+            TrainingError: on a non-finite loss (the last good checkpoint is kept) or when the
+                batch does not fit in memory.
+            KeyboardInterrupt: after saving a resumable ``last.pt``.
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        recipes.dump(self.config, self.out_dir / "recipe.yaml")
+        writer = self._tensorboard()
+        epochs = self.config["optim"]["epochs"]
+        report: dict[str, float] = {}
+        try:
+            while self.epoch < epochs:
+                started = time.time()
+                train_loss = self._train_epoch(epochs)
+                report = self.validate()
+                value = headline(self.metric, report)
+                improved = self.best["value"] is None or (value > self.best["value"] if HIGHER_IS_BETTER[self.metric]
+                                                          else value < self.best["value"])
+                if improved:
+                    self.best = {"value": value, "epoch": self.epoch + 1}
+                row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self.scheduler.get_last_lr()[0],
+                       "seconds": time.time() - started, **report}
+                self.history.append(row)
+                self.epoch, self.batches_done = self.epoch + 1, 0
+                self._save("last.pt")
+                if improved:
+                    self._save("best.pt")
+                self._log_row(row, writer)
+                self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  {self._describe(report)}"
+                         f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")
+        except KeyboardInterrupt:
+            self._save("last.pt")
+            self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved {self.out_dir / 'last.pt'}"
+                     " - continue with --resume")
+            raise
+        finally:
+            if writer:
+                writer.close()
+        return report
+
+    def _train_epoch(self, epochs: int) -> float:
+        self.stream.epoch = self.epoch
+        batch_size = self.config["data"]["batch_size"]
+        order = EpochOrder(len(self.stream), self.config["seed"], self.epoch, skip=self.batches_done * batch_size)
+        workers = self.config["data"]["workers"]
+        loader = torch.utils.data.DataLoader(self.stream, batch_size=batch_size, sampler=order, drop_last=True,
+                                             num_workers=workers, persistent_workers=False)
+        self.model.train()
+        losses = []
+        with _progress(self.steps_per_epoch, f"epoch {self.epoch + 1}/{epochs}", initial=self.batches_done,
+                       unit="batch") as bar:
+            for batch in loader:
+                batch = {key: value.to(self.device) for key, value in batch.items()}
+                loss = self._step(batch)
+                losses.append(loss)
+                self.batches_done += 1
+                self.step += 1
+                bar.set_postfix(loss=f"{loss:.4f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}")
+                bar.update(1)
+                if self.on_step:
+                    self.on_step(self.step)
+        return float(np.mean(losses)) if losses else float("nan")
+
+    def _step(self, batch: dict) -> float:
+        try:
+            outputs = self.model(batch["image"].float())
+            loss = self.loss(outputs, batch)
+            if not torch.isfinite(loss):
+                raise TrainingError(
+                    f"the loss became {loss.item()} at epoch {self.epoch + 1}, step {self.step + 1}; training "
+                    f"stopped and {self.out_dir / 'last.pt'} (the last good epoch) is kept. Likely cause: a "
+                    f"learning rate too high for this model (optim.lr = {self.config['optim']['lr']}); try "
+                    "--set optim.lr=... ten times smaller, or a warm-up (--set optim.warmup_epochs=1)")
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.scheduler.step()
+        except (torch.cuda.OutOfMemoryError, MemoryError) as error:
+            raise TrainingError(f"batch of {self.config['data']['batch_size']} does not fit in memory on "
+                                f"{self.device} ({type(error).__name__}); lower it with --set data.batch_size=...") \
+                from None
+        return float(loss.item())
+
+    def validate(self) -> dict[str, float]:
+        images = np.stack([c["image"] for c in self.val_crops])
+        predicted, scores = predict_crops(self.model, self.codec, images, self.device)
+        return score(self.metric, self.skeleton, self.val_crops, predicted, scores, self.val_dataset)
+
+    def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
+        """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
+        dataset = self.stream.dataset
+        subset = [dataset[i] for i in range(min(count, len(dataset)))]
+        train_crops = crop_all(subset, eval_transform(self.config))
+        return mean_shape_baseline(train_crops, self.val_crops, self.metric, self.skeleton)
+
+    def _describe(self, report: dict[str, float]) -> str:
+        return "  ".join(f"{key} {value:.4f}" for key, value in report.items())
+
+    def _tensorboard(self):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            self.log("tensorboard is not installed; logging to metrics.csv only")
+            return None
+        return SummaryWriter(str(self.out_dir / "tensorboard"))
+
+    def _log_row(self, row: dict, writer) -> None:
+        path = self.out_dir / "metrics.csv"
+        new = not path.exists() or self.epoch == 1
+        with open(path, "w" if new else "a", newline="") as handle:
+            out = csv.DictWriter(handle, fieldnames=list(row))
+            if new:
+                out.writeheader()
+            out.writerow(row)
+        if writer:
+            for key, value in row.items():
+                if key != "epoch":
+                    writer.add_scalar(key, value, row["epoch"])

@@ -1,0 +1,121 @@
+"""Stacked hourglass network (Newell et al., ECCV 2016, https://arxiv.org/abs/1603.06937) for low-resolution heatmaps.
+
+The stem brings the input down to the heatmap size (strided conv, then residual blocks and
+2x2 max pools), so every hourglass works at heatmap resolution: a 128x128 input with a
+16x16 heatmap has a stride of 8. Each stack ends in a head (one map per keypoint); stacks
+after the first see the previous stack's features and heatmaps (intermediate supervision).
+
+The model normalises its own input: it takes RGB images as float 0..255 and applies the
+mean/std of its config, so exported models take raw pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from edgelmk.geometry import as_hw
+from edgelmk.nn.blocks import BLOCKS
+from edgelmk.nn.quant import PRECISIONS, conv_unit, edge_conv
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class Hourglass(nn.Module):
+    """One recursive hourglass: (N, C, H, W) -> (N, C, H, W); ``depth`` halvings of H and W."""
+
+    def __init__(self, block: type, precision: str, channels: int, depth: int):
+        super().__init__()
+        self.skip = block(precision, channels, channels)
+        self.down = block(precision, channels, channels)
+        self.inner = Hourglass(block, precision, channels, depth - 1) if depth > 1 else block(precision, channels,
+                                                                                                  channels)
+        self.up = block(precision, channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        low = self.up(self.inner(self.down(F.max_pool2d(x, 2))))
+        return self.skip(x) + F.interpolate(low, size=x.shape[-2:], mode="nearest")
+
+
+class StackedHourglass(nn.Module):
+    """Stacked hourglass producing (N, K, h, w) maps per stack.
+
+    Args:
+        num_keypoints: K.
+        input_hw: (H, W) of the input images, pixels.
+        heatmap_hw: (h, w) of the output maps; H / h and W / w must be equal powers of 2 (>= 2).
+        precision: fp32, w8a8 or w1a1 (see :mod:`edgelmk.nn.quant`).
+        block: bottleneck or hpm.
+        width: channels inside the hourglasses (a multiple of 32 suits binary kernels).
+        depth: halvings inside each hourglass (the smallest map is h / 2**depth).
+        stacks: number of hourglasses.
+        mean, std: per-channel RGB normalisation of 0..1 pixels.
+
+    Shapes: forward takes (N, 3, H, W) float 0..255 and returns a list of ``stacks`` tensors
+    (N, K, h, w) of raw outputs (logits or heatmaps, by the codec's loss).
+    """
+
+    def __init__(self, num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Sequence[int], precision: str = "w1a1",
+                 block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
+                 mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
+        super().__init__()
+        self.input_hw, self.heatmap_hw = as_hw(input_hw, "input_hw"), as_hw(heatmap_hw, "heatmap_hw")
+        stride = self.input_hw[0] // self.heatmap_hw[0]
+        if (self.input_hw[0] % self.heatmap_hw[0] or self.input_hw[1] != self.heatmap_hw[1] * stride or stride < 2
+                or stride & (stride - 1)):
+            raise ValueError(f"input_hw {self.input_hw} must be heatmap_hw {self.heatmap_hw} times one power of 2 "
+                             ">= 2 on both axes (e.g. 128x128 input, 16x16 heatmaps)")
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if block not in BLOCKS:
+            raise ValueError(f"unknown block {block!r}; choose one of {', '.join(BLOCKS)}")
+        if min(self.heatmap_hw) < 2 ** depth:
+            raise ValueError(f"depth {depth} halves the {self.heatmap_hw} heatmap below 1 pixel; use depth <= "
+                             f"{int(math.log2(min(self.heatmap_hw)))}")
+        if width % 4 or width < 8 or stacks < 1 or num_keypoints < 1:
+            raise ValueError("width must be a multiple of 4 (>= 8), stacks and num_keypoints >= 1")
+        self.config = {"num_keypoints": num_keypoints, "input_hw": list(self.input_hw),
+                       "heatmap_hw": list(self.heatmap_hw), "precision": precision, "block": block, "width": width,
+                       "depth": depth, "stacks": stacks, "mean": list(mean), "std": list(std)}
+        self.register_buffer("pixel_mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1) * 255.0)
+        self.register_buffer("pixel_scale", 1.0 / (torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1) * 255.0))
+        block_cls = BLOCKS[block]
+        edge = edge_conv(precision)
+
+        # stem: a float (w8a8: 8-bit) strided conv, then blocks and pools down to the heatmap size
+        stem_channels = max(width // 4, 16)
+        layers: list[nn.Module] = [edge(3, stem_channels, 5, stride=2, padding=2, bias=False),
+                                   nn.BatchNorm2d(stem_channels), nn.ReLU()]
+        channels = stem_channels
+        for halving in range(int(math.log2(stride)) - 1):
+            out = width if halving == int(math.log2(stride)) - 2 else max(width // 2, channels)
+            layers += [block_cls(precision, channels, out), nn.MaxPool2d(2)]
+            channels = out
+        layers.append(block_cls(precision, channels, width))
+        self.stem = nn.Sequential(*layers)
+
+        self.hourglasses = nn.ModuleList(Hourglass(block_cls, precision, width, depth) for _ in range(stacks))
+        self.features = nn.ModuleList(nn.Sequential(block_cls(precision, width, width), conv_unit(precision, width,
+                                                                                                    width, 1))
+                                      for _ in range(stacks))
+        # heads: BN + ReLU, then a float 1x1 conv with bias (w8a8: 8-bit)
+        self.heads = nn.ModuleList(nn.Sequential(nn.BatchNorm2d(width), nn.ReLU(), edge(width, num_keypoints, 1))
+                                   for _ in range(stacks))
+        self.merge_features = nn.ModuleList(edge(width, width, 1, bias=False) for _ in range(stacks - 1))
+        self.merge_maps = nn.ModuleList(edge(num_keypoints, width, 1, bias=False) for _ in range(stacks - 1))
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        x = self.stem((images - self.pixel_mean) * self.pixel_scale)
+        outputs = []
+        for index, hourglass in enumerate(self.hourglasses):
+            features = self.features[index](hourglass(x))
+            maps = self.heads[index](features)
+            outputs.append(maps)
+            if index < len(self.hourglasses) - 1:
+                x = x + self.merge_features[index](features) + self.merge_maps[index](maps)
+        return outputs
