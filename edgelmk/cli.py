@@ -12,18 +12,26 @@ import click
 from edgelmk import __version__
 
 
-def _registries() -> dict:
-    """Kind name -> registry listed by ``edgelmk ls`` (models and losses only where torch is installed)."""
-    from edgelmk.codecs import CODECS
-    from edgelmk.data import DATASETS
+LISTABLE = ("codecs", "datasets", "losses", "models")
 
-    registries = {"codecs": CODECS, "datasets": DATASETS}
+
+def _registry(kind: str):
+    """The registry listed by ``edgelmk ls KIND``, imported only when asked for."""
+    if kind == "codecs":
+        from edgelmk.codecs import CODECS
+
+        return CODECS
+    if kind == "datasets":
+        from edgelmk.data import DATASETS
+
+        return DATASETS
     try:
         from edgelmk.nn import MODELS
         from edgelmk.nn.losses import LOSSES
     except ImportError:
-        return registries
-    return {**registries, "models": MODELS, "losses": LOSSES}
+        raise click.ClickException(f"listing {kind} needs PyTorch: pip install 'edgelmk[torch]' -c constraints.txt") \
+            from None
+    return MODELS if kind == "models" else LOSSES
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,13 +46,13 @@ def main() -> None:
 
 
 @main.command("ls")
-@click.argument("kind", type=click.Choice(sorted(_registries())))
+@click.argument("kind", type=click.Choice(LISTABLE))
 def list_registered(kind: str) -> None:
     """List what is registered of KIND, with a one-line description each.
 
     Examples: edgelmk ls codecs; edgelmk ls datasets
     """
-    summaries = _registries()[kind].summaries()
+    summaries = _registry(kind).summaries()
     width = max(len(name) for name in summaries)
     for name, summary in summaries.items():
         click.echo(f"{name:<{width}}  {summary}")
@@ -221,13 +229,18 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     """
     from pathlib import Path
 
+    from edgelmk.recipe import RecipeError, check_data_paths
+
     config = _load_recipe(recipe_path, overrides)
+    try:
+        check_data_paths(config)
+    except RecipeError as error:
+        raise click.ClickException(str(error)) from None
     if config["model"]["backend"] != "torch":
         raise click.ClickException(f"model.backend={config['model']['backend']} is not available yet; "
                                    "use model.backend=torch")
     from edgelmk import engine
     from edgelmk.checkpoint import CheckpointError
-    from edgelmk.recipe import RecipeError
 
     out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
     if not resume and (out_dir / "last.pt").exists():

@@ -504,7 +504,11 @@ class Trainer:
 
     def validate(self) -> dict[str, float]:
         images = np.stack([c["image"] for c in self.val_crops])
-        predicted, scores = predict_crops(self.model, self.codec, images, self.device)
+        try:
+            predicted, scores = predict_crops(self.model, self.codec, images, self.device)
+        except ValueError as error:  # the codec refuses NaN output: the weights diverged in the last steps
+            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. {self.out_dir / 'last.pt'}"
+                                " (the last good epoch) is kept; try a smaller optim.lr") from None
         return score(self.metric, self.skeleton, self.val_crops, predicted, scores, self.val_dataset)
 
     def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:

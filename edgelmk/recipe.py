@@ -13,6 +13,7 @@ the data pipeline, the evaluation and the export sidecar.
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -106,6 +107,15 @@ def _type_name(value: Any) -> str:
             dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
+def _as_float(value: Any) -> tuple[Any, bool]:
+    """Integers and numeric strings as floats: YAML 1.1 reads ``3e-4`` (no dot) as a string."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value, False
+    return number, isinstance(value, (int, str)) and math.isfinite(number)
+
+
 def _check(values: Mapping, defaults: Mapping, path: str) -> dict:
     """Merge ``values`` over ``defaults`` recursively, validating keys and types."""
     if not isinstance(values, Mapping):
@@ -131,8 +141,9 @@ def _check(values: Mapping, defaults: Mapping, path: str) -> dict:
         elif default is not REQUIRED and value is not None:
             expected = type(default)
             ok = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
-            if expected is float and isinstance(value, int) and not isinstance(value, bool):
-                value, ok = float(value), True
+            if expected is float and not ok and not isinstance(value, bool):
+                number, ok = _as_float(value)
+                value = number if ok else value
             if not ok:
                 raise RecipeError(f"recipe key {where!r} must be {_type_name(default)} like {default!r}, "
                                   f"got {value!r}")
@@ -160,6 +171,20 @@ def resolve(recipe: Mapping) -> dict:
         raise RecipeError("optim.epochs and data.batch_size must be >= 1 and optim.lr > 0")
     config["codec"]["input_hw"] = list(config["data"]["input_hw"])
     return config
+
+
+def check_data_paths(config: Mapping) -> None:
+    """Fail fast (before any heavy import) when a dataset's ``root`` or ``ann_file`` does not exist.
+
+    Raises:
+        RecipeError: naming the missing path and pointing at the recipe's header.
+    """
+    for side in ("train", "val"):
+        for key in ("root", "ann_file"):
+            value = config["data"][side].get(key)
+            if isinstance(value, str) and not Path(value).exists():
+                raise RecipeError(f"data.{side}.{key}: {value} does not exist.\nThe recipe's header says how to "
+                                  "obtain the dataset and where to put it.")
 
 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> dict:

@@ -1,0 +1,96 @@
+"""edgelmk train / eval / predict / info on a tiny recipe file."""
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from edgelmk.cli import main
+from tests.conftest import optional_import
+from tests.test_engine import TINY
+
+cv2 = optional_import("cv2")
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def tiny_recipe(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    return path
+
+
+@pytest.fixture
+def trained(tmp_path, tiny_recipe):
+    result = run("train", tiny_recipe, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "run", result.output
+
+
+def test_train_prints_nme_each_epoch_and_a_final_table_with_the_baseline(trained):
+    out_dir, output = trained
+    assert output.count("epoch ") >= 2 and "NME" in output
+    assert "final model" in output and "mean-shape baseline" in output
+    assert (out_dir / "best.pt").exists() and (out_dir / "last.pt").exists()
+
+
+def test_train_refuses_to_overwrite_a_run_and_resume_of_a_finished_run_is_a_no_op(trained, tiny_recipe):
+    out_dir, _ = trained
+    result = run("train", tiny_recipe, "--out", out_dir)
+    assert result.exit_code == 1 and "already holds a run; add --resume" in result.output
+    result = run("train", tiny_recipe, "--out", out_dir, "--resume")
+    assert result.exit_code == 0 and "resumed from" in result.output
+
+
+def test_eval_prints_the_metric_table(trained):
+    out_dir, _ = trained
+    result = run("eval", out_dir / "best.pt")
+    assert result.exit_code == 0, result.output
+    assert "NME" in result.output and "8 samples of synthetic_faces" in result.output
+
+
+def test_predict_draws_and_prints_keypoints(trained, tmp_path):
+    out_dir, _ = trained
+    image = np.full((50, 40, 3), 90, np.uint8)
+    cv2.imwrite(str(tmp_path / "face.png"), image)
+    result = run("predict", out_dir / "best.pt", tmp_path / "face.png", "--out", tmp_path / "drawn.png",
+                 "--box", "2,3,38,45")
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(tmp_path / "drawn.png")).shape == (50, 40, 3)
+    assert len([line for line in result.output.splitlines() if "score" in line]) == 68
+    result = run("predict", out_dir / "best.pt", tmp_path / "face.png", "--out", tmp_path / "x.png", "--box", "5,5,1")
+    assert result.exit_code == 2 and "--box" in result.output
+    result = run("predict", out_dir / "best.pt", tmp_path / "nope.png", "--out", tmp_path / "x.png")
+    assert result.exit_code == 1 and "image file not found" in result.output
+
+
+def test_info_splits_compute_by_arithmetic(tiny_recipe):
+    result = run("info", tiny_recipe)
+    assert result.exit_code == 0, result.output
+    assert "binary conv" in result.output and "float conv" in result.output and "KiB" in result.output
+    result = run("info", tiny_recipe, "--set", "model.precision=fp32")
+    binary_line = next(line for line in result.output.splitlines() if line.startswith("binary conv"))
+    assert binary_line.split()[2:] == ["0", "0"]
+
+
+def test_a_recipe_whose_dataset_is_absent_fails_at_once(tmp_path):
+    import time
+
+    recipes = __import__("pathlib").Path(__file__).resolve().parent.parent / "recipes"
+    started = time.perf_counter()
+    result = run("train", recipes / "binary_hg_300w.yaml", "--out", tmp_path / "x")
+    assert result.exit_code == 1 and time.perf_counter() - started < 1.0
+    assert "data.train.root: data/300W does not exist" in result.output and "header" in result.output
+
+
+def test_recipe_and_checkpoint_errors_are_messages(tmp_path, tiny_recipe):
+    result = run("train", tiny_recipe, "--set", "optim.lr=fast", "--out", tmp_path / "x")
+    assert result.exit_code == 1 and "'optim.lr' must be a number" in result.output
+    (tmp_path / "broken.pt").write_bytes(b"PK\x03\x04 broken zip")
+    result = run("eval", tmp_path / "broken.pt")
+    assert result.exit_code == 1 and "not a readable checkpoint" in result.output
+    result = run("train", tiny_recipe, "--set", "model.backend=larq", "--out", tmp_path / "y")
+    assert result.exit_code == 1 and "not available yet" in result.output
