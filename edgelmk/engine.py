@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 import time
+import types
 from pathlib import Path
 from typing import Any, Callable
 
@@ -433,6 +435,7 @@ class Trainer:
             while self.epoch < epochs:
                 started = time.time()
                 train_loss = self._train_epoch(epochs)
+                train_seconds = time.time() - started
                 report = self.validate()
                 value = headline(self.metric, report)
                 improved = self.best["value"] is None or (value > self.best["value"] if HIGHER_IS_BETTER[self.metric]
@@ -440,7 +443,7 @@ class Trainer:
                 if improved:
                     self.best = {"value": value, "epoch": self.epoch + 1}
                 row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self.scheduler.get_last_lr()[0],
-                       "seconds": time.time() - started, **report}
+                       "train_seconds": train_seconds, "seconds": time.time() - started, **report}
                 self.history.append(row)
                 self.epoch, self.batches_done = self.epoch + 1, 0
                 self._save("last.pt")
@@ -522,6 +525,10 @@ class Trainer:
         return "  ".join(f"{key} {value:.4f}" for key, value in report.items())
 
     def _tensorboard(self):
+        if "tensorflow" not in sys.modules:
+            # TensorBoard imports all of TensorFlow when it is installed (4 s and much memory) unless
+            # this marker module exists: its "no_tensorflow" switch, writing the same event files.
+            sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:

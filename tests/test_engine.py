@@ -39,6 +39,8 @@ def test_training_writes_checkpoints_logs_and_a_report(tmp_path):
     assert set(report) >= {"NME", "FR@0.10", "AUC@0.10"} and np.isfinite(report["NME"])
     names = {p.name for p in tmp_path.iterdir()}
     assert {"last.pt", "best.pt", "recipe.yaml", "metrics.csv"} <= names
+    if (tmp_path / "tensorboard").exists():  # tensorboard is in the torch extra
+        assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tensorboard").iterdir())
     assert len((tmp_path / "metrics.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
     assert recipe.load(tmp_path / "recipe.yaml") == trainer.config
     state = checkpoint.load(tmp_path / "last.pt")
