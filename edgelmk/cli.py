@@ -246,11 +246,13 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     if not resume and (out_dir / "last.pt").exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
+    from edgelmk.data import DatasetError
+
     try:
         trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
         report = trainer.fit()
         baseline = trainer.mean_shape_baseline()
-    except (RecipeError, CheckpointError, engine.TrainingError) as error:
+    except (RecipeError, CheckpointError, DatasetError, engine.TrainingError) as error:
         raise click.ClickException(str(error)) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

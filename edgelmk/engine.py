@@ -81,6 +81,30 @@ def build_loss(config: dict):
         raise recipes.RecipeError(f"loss: {error.args[0] if isinstance(error, KeyError) else error}") from None
 
 
+def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """Adam, AdamW or SGD (momentum 0.9) from ``optim``."""
+    optim = config["optim"]
+    if optim["name"] == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=optim["lr"], momentum=0.9, weight_decay=optim["weight_decay"])
+    optimizer_class = torch.optim.AdamW if optim["name"] == "adamw" else torch.optim.Adam
+    return optimizer_class(model.parameters(), lr=optim["lr"], weight_decay=optim["weight_decay"])
+
+
+def build_schedule(config: dict, optimizer: torch.optim.Optimizer, steps_per_epoch: int):
+    """Per-step learning-rate factor: linear warm-up, then cosine decay to 0 (or constant)."""
+    optim = config["optim"]
+    total, warmup = optim["epochs"] * steps_per_epoch, optim["warmup_epochs"] * steps_per_epoch
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        if optim["schedule"] == "constant":
+            return 1.0
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 def eval_transform(config: dict) -> AffineCrop:
     return AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"])
 
@@ -357,28 +381,12 @@ class Trainer:
         with _progress(len(val_data), "preparing validation crops", unit="sample") as bar:
             self.val_crops = crop_all(val_data, eval_transform(config), bar.update)
 
-        optim = config["optim"]
-        parameters = self.model.parameters()
-        if optim["name"] == "sgd":
-            self.optimizer = torch.optim.SGD(parameters, lr=optim["lr"], momentum=0.9,
-                                             weight_decay=optim["weight_decay"])
-        else:
-            optimizer_class = torch.optim.AdamW if optim["name"] == "adamw" else torch.optim.Adam
-            self.optimizer = optimizer_class(parameters, lr=optim["lr"], weight_decay=optim["weight_decay"])
+        self.optimizer = build_optimizer(config, self.model)
         self.steps_per_epoch = len(self.stream) // config["data"]["batch_size"]
         if self.steps_per_epoch < 1:
             raise recipes.RecipeError(f"data.batch_size {config['data']['batch_size']} exceeds the "
                                       f"{len(self.stream)} training samples")
-        total, warmup = optim["epochs"] * self.steps_per_epoch, optim["warmup_epochs"] * self.steps_per_epoch
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            if optim["schedule"] == "constant":
-                return 1.0
-            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
-
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+        self.scheduler = build_schedule(config, self.optimizer, self.steps_per_epoch)
         self.epoch, self.batches_done, self.step = 0, 0, 0
         self.best: dict[str, Any] = {"value": None, "epoch": None}
         self.history: list[dict] = []
@@ -460,7 +468,7 @@ class Trainer:
         finally:
             if writer:
                 writer.close()
-        return report
+        return report or self.validate()  # a resumed run that had already finished
 
     def _train_epoch(self, epochs: int) -> float:
         self.stream.epoch = self.epoch
@@ -499,10 +507,12 @@ class Trainer:
             loss.backward()
             self.optimizer.step()
             self.scheduler.step()
-        except (torch.cuda.OutOfMemoryError, MemoryError) as error:
-            raise TrainingError(f"batch of {self.config['data']['batch_size']} does not fit in memory on "
-                                f"{self.device} ({type(error).__name__}); lower it with --set data.batch_size=...") \
-                from None
+        except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as error:
+            if not isinstance(error, MemoryError) and "memory" not in str(error):
+                raise
+            raise TrainingError(f"a batch of {self.config['data']['batch_size']} does not fit in memory on "
+                                f"{self.device} ({str(error).splitlines()[0][:120]}); lower it with "
+                                "--set data.batch_size=...") from None
         return float(loss.item())
 
     def validate(self) -> dict[str, float]:

@@ -43,6 +43,7 @@ def test_train_refuses_to_overwrite_a_run_and_resume_of_a_finished_run_is_a_no_o
     assert result.exit_code == 1 and "already holds a run; add --resume" in result.output
     result = run("train", tiny_recipe, "--out", out_dir, "--resume")
     assert result.exit_code == 0 and "resumed from" in result.output
+    assert "final model" in result.output and "NME" in result.output.split("final model")[0]
 
 
 def test_eval_prints_the_metric_table(trained):

@@ -39,8 +39,8 @@ def test_training_writes_checkpoints_logs_and_a_report(tmp_path):
     assert set(report) >= {"NME", "FR@0.10", "AUC@0.10"} and np.isfinite(report["NME"])
     names = {p.name for p in tmp_path.iterdir()}
     assert {"last.pt", "best.pt", "recipe.yaml", "metrics.csv"} <= names
-    if (tmp_path / "tensorboard").exists():  # tensorboard is in the torch extra
-        assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tensorboard").iterdir())
+    optional_import("tensorboard")  # in the torch extra
+    assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tensorboard").iterdir())
     assert len((tmp_path / "metrics.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
     assert recipe.load(tmp_path / "recipe.yaml") == trainer.config
     state = checkpoint.load(tmp_path / "last.pt")
@@ -106,6 +106,17 @@ def test_an_absent_dataset_fails_before_any_work(tmp_path):
     config = tiny(**{"data.train": "{name: 300w, root: /nowhere/300W}"})
     with pytest.raises(RecipeError, match=r"(?s)data.train: 300w root /nowhere/300W is not a folder.*header"):
         engine.Trainer(config, tmp_path, log=quiet)
+
+
+def test_running_out_of_memory_says_how_to_fix_it(tmp_path, monkeypatch):
+    trainer = engine.Trainer(tiny(), tmp_path, log=quiet)
+
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
+
+    monkeypatch.setattr(trainer.model, "forward", exhausted)
+    with pytest.raises(engine.TrainingError, match=r"batch of 8 does not fit in memory.*data.batch_size"):
+        trainer.fit()
 
 
 def test_batch_larger_than_the_dataset(tmp_path):
