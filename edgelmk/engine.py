@@ -26,7 +26,7 @@ import torch
 from edgelmk import __version__, checkpoint, geometry, metrics
 from edgelmk import recipe as recipes
 from edgelmk.codecs import CODECS
-from edgelmk.data import DATASETS, DatasetError
+from edgelmk.data import DATASETS
 from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders, to_original
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
@@ -42,43 +42,38 @@ class TrainingError(RuntimeError):
 # --- building blocks from a recipe ------------------------------------------------------------
 
 
-def build_dataset(config: dict, side: str, strict: bool = True):
-    """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
+def _from_recipe(section: str, build: Callable[[], Any], hint: str = "") -> Any:
+    """Build one part of a recipe; turn the registry's errors into a RecipeError naming the section."""
     try:
-        return DATASETS.build(config["data"][side])
-    except (DatasetError, KeyError, ValueError, TypeError) as error:
+        return build()
+    except (KeyError, ValueError, TypeError) as error:  # DatasetError is a ValueError
         message = error.args[0] if isinstance(error, KeyError) else str(error)
-        raise recipes.RecipeError(f"data.{side}: {message}\nThe recipe's header says how to obtain the dataset "
-                                  "and where to put it.") from None
+        raise recipes.RecipeError(f"{section}: {message}{hint}") from None
+
+
+def build_dataset(config: dict, side: str):
+    """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
+    return _from_recipe(f"data.{side}", lambda: DATASETS.build(config["data"][side]),
+                        "\nThe recipe's header says how to obtain the dataset and where to put it.")
 
 
 def build_codec(config: dict):
-    try:
-        return CODECS.build(config["codec"])
-    except (KeyError, ValueError, TypeError) as error:
-        raise recipes.RecipeError(f"codec: {error.args[0] if isinstance(error, KeyError) else error}") from None
+    return _from_recipe("codec", lambda: CODECS.build(config["codec"]))
 
 
 def build_model(config: dict, num_keypoints: int) -> torch.nn.Module:
-    model_config = {key: value for key, value in config["model"].items() if key != "backend"}
     if config["model"].get("backend", "torch") != "torch":
         raise recipes.RecipeError(f"model.backend {config['model']['backend']!r} is not trained by the PyTorch "
                                   "engine")
+    model_config = {key: value for key, value in config["model"].items() if key != "backend"}
     model_config.update(num_keypoints=num_keypoints, input_hw=config["data"]["input_hw"],
                         heatmap_hw=config["codec"]["heatmap_hw"])
-    try:
-        return MODELS.build(model_config)
-    except (KeyError, ValueError, TypeError) as error:
-        raise recipes.RecipeError(f"model: {error.args[0] if isinstance(error, KeyError) else error}") from None
+    return _from_recipe("model", lambda: MODELS.build(model_config))
 
 
 def build_loss(config: dict):
-    loss_config = dict(config["loss"])
-    loss_config.setdefault("name", DEFAULT_LOSS[config["codec"]["name"]])
-    try:
-        return LOSSES.build(loss_config)
-    except (KeyError, ValueError, TypeError) as error:
-        raise recipes.RecipeError(f"loss: {error.args[0] if isinstance(error, KeyError) else error}") from None
+    loss_config = {"name": DEFAULT_LOSS[config["codec"]["name"]], **config["loss"]}
+    return _from_recipe("loss", lambda: LOSSES.build(loss_config))
 
 
 def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
