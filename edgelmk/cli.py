@@ -7,9 +7,24 @@ so ``edgelmk --help`` stays fast and works with the runtime-only install.
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from edgelmk import __version__
+
+
+@contextlib.contextmanager
+def _reported(*extra: type[BaseException]):
+    """Errors about the user's input become one-line messages with exit code 1, not tracebacks.
+
+    RecipeError, DatasetError and CheckpointError are ValueErrors; ``extra`` adds more types
+    (the engine's TrainingError).
+    """
+    try:
+        yield
+    except (ValueError, *extra) as error:
+        raise click.ClickException(str(error)) from None
 
 
 LISTABLE = ("codecs", "datasets", "losses", "models")
@@ -61,20 +76,6 @@ def list_registered(kind: str) -> None:
 # --- edgelmk data ---------------------------------------------------------------------------
 
 
-def _progress(total: int, description: str):
-    """A tqdm progress bar on stderr (quiet when stderr is not a terminal, e.g. in CI logs)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="sample", leave=False, disable=None)
-
-
-def _ticking(bar, count: int):
-    """range(count), advancing a progress bar after each item."""
-    for index in range(count):
-        yield index
-        bar.update(1)
-
-
 def _dataset_from_options(name: str, root: str | None, ann: str | None, split: str | None, strict: bool):
     """Build a dataset from the CLI options, turning bad ones into click errors."""
     from edgelmk.data import DATASETS, DatasetError
@@ -90,7 +91,7 @@ def _dataset_from_options(name: str, root: str | None, ann: str | None, split: s
         return DATASETS.build(config)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="NAME") from None
-    except (ValueError, TypeError) as error:  # DatasetError included
+    except (ValueError, TypeError) as error:
         kind = "dataset problem" if isinstance(error, DatasetError) else "bad option"
         raise click.ClickException(f"{kind}: {error}") from None
 
@@ -130,10 +131,11 @@ def data_check(name: str, root: str | None, ann: str | None, split: str | None) 
     Example: edgelmk data check 300w --root data/300W
     """
     from edgelmk.data.inspect import check_dataset
+    from edgelmk.progress import progress_bar
 
     dataset = _dataset_from_options(name, root, ann, split, strict=False)
-    with _progress(len(dataset), f"checking {name}") as bar:
-        stats, problems = check_dataset(dataset, progress=_ticking(bar, len(dataset)))
+    with progress_bar(len(dataset), f"checking {name}") as bar:
+        stats, problems = check_dataset(dataset, progress=bar.update)
     click.echo(f"{name}: {stats['samples']} samples, {stats['keypoints']} keypoints each, "
                f"{stats['loaded']} loaded")
     for axis in ("box_width", "box_height"):
@@ -180,11 +182,12 @@ def data_synth(out: str, count: int, seed: int, size: int) -> None:
     Example: edgelmk data synth --out data/synthetic --n 2000
     """
     from edgelmk.data.synthetic import SyntheticFaces, write_300w_layout
+    from edgelmk.progress import progress_bar
 
     if count < 1 or size < 16:
         raise click.BadParameter("--n must be >= 1 and --size >= 16")
     dataset = SyntheticFaces(num_samples=count, image_hw=(size, size), seed=seed)
-    with _progress(count, "writing faces") as bar:
+    with progress_bar(count, "writing faces") as bar:
         folder = write_300w_layout(dataset, out, count, progress=bar.update)
     click.echo(f"wrote {count} faces to {folder}")
 
@@ -195,10 +198,8 @@ def data_synth(out: str, count: int, seed: int, size: int) -> None:
 def _load_recipe(path: str, overrides: tuple[str, ...]) -> dict:
     from edgelmk import recipe as recipes
 
-    try:
+    with _reported():
         return recipes.load(path, overrides)
-    except recipes.RecipeError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
@@ -229,31 +230,25 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     """
     from pathlib import Path
 
-    from edgelmk.recipe import RecipeError, check_data_paths
+    from edgelmk.recipe import check_data_paths
 
     config = _load_recipe(recipe_path, overrides)
-    try:
+    with _reported():
         check_data_paths(config)
-    except RecipeError as error:
-        raise click.ClickException(str(error)) from None
     if config["model"]["backend"] != "torch":
         raise click.ClickException(f"model.backend={config['model']['backend']} is not available yet; "
                                    "use model.backend=torch")
     from edgelmk import engine
-    from edgelmk.checkpoint import CheckpointError
 
     out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
     if not resume and (out_dir / "last.pt").exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
-    from edgelmk.data import DatasetError
-
     try:
-        trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
-        report = trainer.fit()
-        baseline = trainer.mean_shape_baseline()
-    except (RecipeError, CheckpointError, DatasetError, engine.TrainingError) as error:
-        raise click.ClickException(str(error)) from None
+        with _reported(engine.TrainingError):
+            trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
+            report = trainer.fit()
+            baseline = trainer.mean_shape_baseline()
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     best = trainer.best
@@ -273,15 +268,11 @@ def evaluate(checkpoint_path: str, split: str | None, overrides: tuple[str, ...]
     Example: edgelmk eval runs/quickstart/best.pt
     """
     from edgelmk import engine
-    from edgelmk.checkpoint import CheckpointError
-    from edgelmk.recipe import RecipeError
 
-    try:
+    with _reported(engine.TrainingError):
         model, config, codec = engine.load_model(checkpoint_path, device, overrides,
                                                  {"data.val.split": split} if split else {})
         report, count = engine.evaluate_config(model, config, codec, engine.device_for(device))
-    except (RecipeError, CheckpointError, engine.TrainingError) as error:
-        raise click.ClickException(str(error)) from None
     _print_table(f"{checkpoint_path}: {count} samples of {config['data']['val']['name']}", {"model": report})
 
 
@@ -308,14 +299,12 @@ def predict(checkpoint_path: str, image_path: str, out: str, box: str | None, de
         bbox = []
     if bbox is not None and (len(bbox) != 4 or bbox[2] <= bbox[0] or bbox[3] <= bbox[1]):
         raise click.BadParameter("must be x0,y0,x1,y1 with x1 > x0 and y1 > y0", param_hint="--box")
-    try:
+    with _reported():
         image = load_image(image_path)
         model, config, codec = engine.load_model(checkpoint_path, device)
         keypoints, scores, skeleton = engine.predict_image(
             model, config, codec, image, bbox or [0, 0, image.shape[1] - 1, image.shape[0] - 1],
             engine.device_for(device))
-    except ValueError as error:  # unreadable image (DatasetError), unusable checkpoint (CheckpointError)
-        raise click.ClickException(str(error)) from None
     radius = max(1.0, max(image.shape[:2]) / 300)
     write_png(out, draw_keypoints(image, keypoints, np.ones(len(keypoints)), skeleton, radius=radius))
     for index, ((x, y), value) in enumerate(zip(keypoints, scores)):
@@ -333,13 +322,10 @@ def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
     """
     from edgelmk import engine
     from edgelmk.nn.summary import summarize
-    from edgelmk.recipe import RecipeError
 
     config = _load_recipe(recipe_path, overrides)
-    try:
-        model = engine.build_model(config, engine.keypoint_count(config))
-    except RecipeError as error:
-        raise click.ClickException(str(error)) from None
+    with _reported():
+        model = engine.build_model(config, engine.recipe_skeleton(config).num_keypoints)
     summary = summarize(model, tuple(config["data"]["input_hw"]))
     model_config = config["model"]
     click.echo(f"{model_config['name']} {model_config['precision']} ({model_config['block']} blocks, width "

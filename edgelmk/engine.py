@@ -31,6 +31,7 @@ from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occ
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
+from edgelmk.progress import progress_bar
 
 HIGHER_IS_BETTER = {"nme": False, "pckh": True, "coco_ap": True}
 
@@ -206,11 +207,15 @@ def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: tor
     return np.concatenate(keypoints), np.concatenate(scores)
 
 
-def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None) -> list[dict]:
-    """Evaluation crops (no randomness) of every sample; images are kept only as crops."""
+def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None,
+             limit: int | None = None) -> list[dict]:
+    """Evaluation crops (no randomness) of the first ``limit`` samples (all by default).
+
+    Each sample is cropped as soon as it is loaded: only crops are kept, never full images.
+    """
     rng = np.random.default_rng(0)
     crops = []
-    for index in range(len(dataset)):
+    for index in range(len(dataset) if limit is None else min(limit, len(dataset))):
         crops.append(transform(dataset[index], rng))
         if progress:
             progress(1)
@@ -269,18 +274,18 @@ def mean_shape_baseline(train_crops: list[dict], val_crops: list[dict], metric: 
     return score(metric, skeleton, val_crops, predicted, np.ones(predicted.shape[:2]))
 
 
-def keypoint_count(config: dict) -> int:
-    """K of a recipe's training data, from its class or ``skeleton`` key, without reading any file."""
+def recipe_skeleton(config: dict):
+    """The keypoint layout of a recipe's training data, from its class or ``skeleton`` key, reading no file."""
     from edgelmk.data.skeletons import skeleton_for
 
     data = config["data"]["train"]
     if "skeleton" in data:
-        return skeleton_for(data["skeleton"]).num_keypoints
+        return skeleton_for(data["skeleton"])
     skeleton = getattr(DATASETS.get(data["name"]), "skeleton", None)
     if skeleton is None:
         raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
                                   "data.train.skeleton (300w, wflw, cofw or aflw)")
-    return skeleton.num_keypoints
+    return skeleton
 
 
 def load_model(checkpoint_path: str | Path, device: str | None = None, overrides=(), extra: dict | None = None):
@@ -302,7 +307,7 @@ def load_model(checkpoint_path: str | Path, device: str | None = None, overrides
 def evaluate_config(model, config: dict, codec, device: torch.device) -> tuple[dict[str, float], int]:
     """The validation report of a model on its recipe's validation data, and the sample count."""
     dataset = build_dataset(config, "val")
-    with _progress(len(dataset), "evaluating", unit="sample") as bar:
+    with progress_bar(len(dataset), "evaluating") as bar:
         crops = crop_all(dataset, eval_transform(config), bar.update)
     predicted, scores = predict_crops(model, codec, np.stack([c["image"] for c in crops]), device)
     return score(metric_for(config, dataset.skeleton), dataset.skeleton, crops, predicted, scores, dataset), len(crops)
@@ -310,16 +315,12 @@ def evaluate_config(model, config: dict, codec, device: torch.device) -> tuple[d
 
 def predict_image(model, config: dict, codec, image: np.ndarray, bbox, device: torch.device):
     """Keypoints (K, 2) in the image's pixels, scores (K,) and the skeleton, for one box of an image."""
-    from edgelmk.data.skeletons import skeleton_for
-
     k = model.config["num_keypoints"]
     sample = {"image": image, "keypoints": np.zeros((k, 2), np.float32), "visible": np.ones(k, np.float32),
               "bbox": np.asarray(bbox, np.float32)}
     crop = eval_transform(config)(sample, np.random.default_rng(0))
     predicted, scores = predict_crops(model, codec, crop["image"][None], device)
-    name = config["data"]["train"].get("skeleton") or getattr(DATASETS.get(config["data"]["train"]["name"]),
-                                                               "skeleton").name
-    return to_original(predicted[0], crop["matrix"]), scores[0], skeleton_for(name)
+    return to_original(predicted[0], crop["matrix"]), scores[0], recipe_skeleton(config)
 
 
 # --- training -----------------------------------------------------------------------------------------
@@ -331,12 +332,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def _progress(total: int, description: str, **kwargs):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, leave=False, disable=None, **kwargs)
 
 
 class Trainer:
@@ -370,10 +365,10 @@ class Trainer:
                  f"({self.skeleton.name}, {self.skeleton.num_keypoints} keypoints); device {self.device}; "
                  f"built in {time.time() - started:.1f}s")
         if config["data"]["cache"]:
-            with _progress(len(train_data), "caching training samples", unit="sample") as bar:
+            with progress_bar(len(train_data), "caching training samples") as bar:
                 train_data = CachedDataset(train_data, bar.update)
         self.stream = SampleStream(train_data, train_transform(config, self.skeleton), self.codec, config["seed"])
-        with _progress(len(val_data), "preparing validation crops", unit="sample") as bar:
+        with progress_bar(len(val_data), "preparing validation crops") as bar:
             self.val_crops = crop_all(val_data, eval_transform(config), bar.update)
 
         self.optimizer = build_optimizer(config, self.model)
@@ -474,8 +469,8 @@ class Trainer:
                                              num_workers=workers, persistent_workers=False)
         self.model.train()
         losses = []
-        with _progress(self.steps_per_epoch, f"epoch {self.epoch + 1}/{epochs}", initial=self.batches_done,
-                       unit="batch") as bar:
+        with progress_bar(self.steps_per_epoch, f"epoch {self.epoch + 1}/{epochs}", unit="batch",
+                          initial=self.batches_done) as bar:
             for batch in loader:
                 batch = {key: value.to(self.device) for key, value in batch.items()}
                 loss = self._step(batch)
@@ -521,9 +516,7 @@ class Trainer:
 
     def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
         """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
-        dataset = self.stream.dataset
-        subset = [dataset[i] for i in range(min(count, len(dataset)))]
-        train_crops = crop_all(subset, eval_transform(self.config))
+        train_crops = crop_all(self.stream.dataset, eval_transform(self.config), limit=count)
         return mean_shape_baseline(train_crops, self.val_crops, self.metric, self.skeleton)
 
     def _describe(self, report: dict[str, float]) -> str:

@@ -53,6 +53,18 @@ def test_eval_prints_the_metric_table(trained):
     assert "NME" in result.output and "8 samples of synthetic_faces" in result.output
 
 
+def test_eval_reports_a_corrupt_validation_image_as_a_message(trained, tmp_path):
+    from edgelmk.data.formats.w300 import write_pts
+
+    out_dir, _ = trained
+    folder = tmp_path / "broken_val"
+    folder.mkdir()
+    write_pts(folder / "face.pts", np.full((68, 2), 10.0))
+    (folder / "face.png").write_bytes(b"not a png")
+    result = run("eval", out_dir / "best.pt", "--set", f"data.val={{name: 300w, root: {folder}}}")
+    assert result.exit_code == 1 and "face.png: not a readable image" in result.output
+
+
 def test_predict_draws_and_prints_keypoints(trained, tmp_path):
     out_dir, _ = trained
     image = np.full((50, 40, 3), 90, np.uint8)

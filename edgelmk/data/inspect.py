@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,26 +27,34 @@ def check_sample(sample: dict) -> list[str]:
     return []
 
 
-def check_dataset(dataset: Any, progress: Iterable[int] | None = None) -> tuple[dict, list[Problem]]:
+def _check_index(dataset: Any, index: int) -> tuple[list[Problem], tuple[float, float] | None]:
+    """Problems of one sample, and its box (w, h) when it loaded."""
+    record = dataset.records[index] if hasattr(dataset, "records") else {}
+    source = record.get("annotation_path", record.get("image_path", f"sample {index}"))
+    try:
+        sample = dataset[index]
+    except DatasetError as error:
+        return [Problem(source, record.get("record", ""), str(error))], None
+    x0, y0, x1, y1 = sample["bbox"]
+    return [Problem(source, record.get("record", ""), message) for message in check_sample(sample)], (x1 - x0, y1 - y0)
+
+
+def check_dataset(dataset: Any, progress: Callable[[int], Any] | None = None) -> tuple[dict, list[Problem]]:
     """Load every sample; return statistics and every problem (indexing problems included).
 
     Args:
         dataset: an edgelmk dataset (``problems`` from indexing are included when present).
-        progress: an iterable over ``range(len(dataset))`` (e.g. a progress bar) to drive the loop.
+        progress: called with 1 after each sample (e.g. a progress bar's ``update``).
     """
     problems = list(getattr(dataset, "problems", []))
     sizes = []
-    for index in progress if progress is not None else range(len(dataset)):
-        record = dataset.records[index] if hasattr(dataset, "records") else {}
-        source = record.get("annotation_path", record.get("image_path", f"sample {index}"))
-        try:
-            sample = dataset[index]
-        except DatasetError as error:
-            problems.append(Problem(source, record.get("record", ""), str(error)))
-            continue
-        problems.extend(Problem(source, record.get("record", ""), message) for message in check_sample(sample))
-        x0, y0, x1, y1 = sample["bbox"]
-        sizes.append((x1 - x0, y1 - y0))
+    for index in range(len(dataset)):
+        found, size = _check_index(dataset, index)
+        problems.extend(found)
+        if size is not None:
+            sizes.append(size)
+        if progress:
+            progress(1)
     sizes = np.array(sizes, dtype=np.float64).reshape(-1, 2)
     stats = {"samples": len(dataset), "loaded": len(sizes), "keypoints": dataset.skeleton.num_keypoints}
     if len(sizes):
