@@ -276,40 +276,135 @@ def evaluate(checkpoint_path: str, split: str | None, overrides: tuple[str, ...]
     _print_table(f"{checkpoint_path}: {count} samples of {config['data']['val']['name']}", {"model": report})
 
 
+def _parse_box(box: str | None) -> list[float] | None:
+    if box is None:
+        return None
+    try:
+        values = [float(v) for v in box.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or values[2] <= values[0] or values[3] <= values[1]:
+        raise click.BadParameter("must be x0,y0,x1,y1 with x1 > x0 and y1 > y0", param_hint="--box")
+    return values
+
+
+def _predictor(model_path: str, device: str | None, threads: int):
+    """(predict(image, box) -> (keypoints, scores), skeleton) for a checkpoint or an exported model."""
+    from pathlib import Path
+
+    from edgelmk.data.skeletons import skeleton_for
+
+    if Path(model_path).suffix in (".onnx", ".tflite"):
+        from edgelmk.runtime import LandmarkModel
+
+        model = LandmarkModel(model_path, threads)
+        return model.predict, skeleton_for(model.sidecar["keypoints"]["skeleton"])
+    try:
+        from edgelmk import engine
+    except ImportError:
+        raise click.ClickException(f"{model_path} is a checkpoint, which needs PyTorch: pip install 'edgelmk[torch]' "
+                                   "-c constraints.txt (or predict with an exported .onnx / .tflite)") from None
+    model, config, codec = engine.load_model(model_path, device)
+    torch_device = engine.device_for(device)
+
+    def predict(image, box):
+        keypoints, scores, _ = engine.predict_image(model, config, codec, image, box, torch_device)
+        return keypoints, scores
+
+    return predict, engine.recipe_skeleton(config)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.argument("source", metavar="IMAGE|VIDEO|DIR", type=click.Path())
+@click.option("--out", required=True, type=click.Path(),
+              help="For one image: the PNG to draw (coordinates go to the same name .json). Otherwise a folder: "
+                   "one drawn PNG per image (or an .mp4 for a video) and keypoints.json.")
+@click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels [default: the whole image].")
+@click.option("--device", help="torch device for checkpoints [default: CUDA when present].")
+@click.option("--threads", default=1, show_default=True, help="Interpreter threads for exported models.")
+def predict(model_path: str, source: str, out: str, box: str | None, device: str | None, threads: int) -> None:
+    """Run MODEL on an image, a video or a folder of images; draw the keypoints and write their coordinates.
+
+    MODEL is a training checkpoint (.pt) or an exported model (.onnx / .tflite with its model.json).
+    For one image the keypoints are also printed.
+
+    Examples:
+
+      edgelmk predict runs/quickstart/best.pt face.jpg --out face_keypoints.png
+
+      edgelmk predict export/model.tflite faces/ --out predictions/ --box 40,30,200,210
+    """
+    from edgelmk.runtime.annotate import annotate
+
+    bbox = _parse_box(box)
+    with _reported():
+        predict_fn, skeleton = _predictor(model_path, device, threads)
+        content = annotate(predict_fn, source, out, skeleton, bbox, log=click.echo)
+    if len(content["items"]) == 1:
+        item = content["items"][0]
+        for index, ((x, y), value) in enumerate(zip(item["keypoints"], item["scores"])):
+            click.echo(f"{index:3d} {skeleton.keypoint_names[index]:<20} {x:9.2f} {y:9.2f}  score {value:.3f}")
+
+
 @main.command()
 @click.argument("checkpoint_path", metavar="CHECKPOINT", type=click.Path(dir_okay=False))
-@click.argument("image_path", metavar="IMAGE", type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
-@click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels [default: the whole image].")
-@click.option("--device", help="torch device [default: CUDA when present].")
-def predict(checkpoint_path: str, image_path: str, out: str, box: str | None, device: str | None) -> None:
-    """Run CHECKPOINT on IMAGE and draw the keypoints into a PNG (coordinates are printed).
+@click.option("--target", required=True, type=click.Choice(["onnx", "tflite", "lce"]),
+              help="onnx (onnxruntime), tflite (LiteRT; float or --int8) or lce (Larq Compute Engine, w1a1 only).")
+@click.option("--int8", is_flag=True, help="Quantize to int8, calibrated on the recipe's validation crops.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the model file and model.json.")
+@click.option("--samples", default=64, show_default=True,
+              help="Validation crops used for int8 calibration and the parity check.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override recipe values, e.g. data paths on another machine.")
+def export(checkpoint_path: str, target: str, int8: bool, out: str, samples: int, overrides: tuple[str, ...]) -> None:
+    """Export CHECKPOINT for deployment and check it against PyTorch.
 
-    Example: edgelmk predict runs/quickstart/best.pt face.jpg --out face_keypoints.png
+    Writes model.onnx or model.tflite plus model.json (codec, input size and quantization,
+    keypoint names, flip pairs) into OUT, then runs the exported file through the edgelmk
+    runtime on validation crops and prints how far its keypoints are from PyTorch's.
+
+    Examples:
+
+      edgelmk export runs/quickstart/best.pt --target tflite --int8 --out export/tflite_int8
+
+      edgelmk export runs/quickstart/best.pt --target lce --out export/lce
     """
-    import numpy as np
+    from edgelmk.export import export_checkpoint
 
-    from edgelmk import engine
-    from edgelmk.data.formats.common import load_image
-    from edgelmk.viz import draw_keypoints, write_png
+    with _reported(ImportError):
+        content = export_checkpoint(checkpoint_path, target, out, int8=int8, samples=samples, log=click.echo,
+                                    overrides=overrides)
+    report = content["parity"]
+    click.echo(f"wrote {out}/{content['model_file']} and {out}/model.json")
+    click.echo(f"parity vs PyTorch on {report['samples']} validation crops: keypoint difference max "
+               f"{report['max_px']:.4f} px, mean {report['mean_px']:.4f} px, 99th percentile {report['p99_px']:.4f} px "
+               f"(pixels of the {content['input']['hw'][0]}x{content['input']['hw'][1]} input)")
 
-    try:
-        bbox = [float(v) for v in box.split(",")] if box else None
-    except ValueError:
-        bbox = []
-    if bbox is not None and (len(bbox) != 4 or bbox[2] <= bbox[0] or bbox[3] <= bbox[1]):
-        raise click.BadParameter("must be x0,y0,x1,y1 with x1 > x0 and y1 > y0", param_hint="--box")
-    with _reported():
-        image = load_image(image_path)
-        model, config, codec = engine.load_model(checkpoint_path, device)
-        keypoints, scores, skeleton = engine.predict_image(
-            model, config, codec, image, bbox or [0, 0, image.shape[1] - 1, image.shape[0] - 1],
-            engine.device_for(device))
-    radius = max(1.0, max(image.shape[:2]) / 300)
-    write_png(out, draw_keypoints(image, keypoints, np.ones(len(keypoints)), skeleton, radius=radius))
-    for index, ((x, y), value) in enumerate(zip(keypoints, scores)):
-        click.echo(f"{index:3d} {skeleton.keypoint_names[index]:<20} {x:9.2f} {y:9.2f}  score {value:.3f}")
-    click.echo(f"wrote {out}")
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--threads", default=1, show_default=True, help="Interpreter threads.")
+@click.option("--runs", default=100, show_default=True, help="Timed predictions.")
+@click.option("--warmup", default=10, show_default=True, help="Untimed predictions first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def bench(model_path: str, threads: int, runs: int, warmup: int, as_json: bool) -> None:
+    """Time an exported MODEL (.onnx / .tflite + model.json): p50/p90/p99 latency per stage.
+
+    Stages: preprocess (crop a box of a 640x480 frame, quantize), inference (the interpreter),
+    decode (the codec); plus throughput, peak memory of the process and the file size.
+
+    Example: edgelmk bench export/tflite_int8/model.tflite --threads 4 --runs 200
+    """
+    import json
+
+    from edgelmk.progress import progress_bar
+    from edgelmk.runtime.bench import bench as run_bench, format_report
+
+    with _reported(ImportError):
+        with progress_bar(runs, "bench", unit="run") as bar:
+            report = run_bench(model_path, threads, runs, warmup, bar.update)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
 @main.command()

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# Larq needs the legacy tf-keras; set before any test imports TensorFlow (edgelmk.keras does the same)
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100, print_blob=True)
 settings.register_profile("explore", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -34,3 +38,48 @@ def optional_import(module: str):
 
         return importlib.import_module(module)
     return pytest.importorskip(module)
+
+
+# --- small trained checkpoints and their exports, shared by export / runtime / CLI tests (once per session)
+
+
+def _train(folder, **changes):
+    from edgelmk import engine
+    from tests.test_engine import tiny
+
+    engine.Trainer(tiny(**changes), folder, log=lambda *_: None).fit()
+    return folder / "best.pt"
+
+
+@pytest.fixture(scope="session")
+def checkpoint_factory(tmp_path_factory):
+    """checkpoint_factory(precision="w1a1", codec="h3r") -> path of a tiny trained checkpoint (cached)."""
+    cache = {}
+
+    def make(precision: str = "w1a1", codec: str = "h3r"):
+        key = (precision, codec)
+        if key not in cache:
+            folder = tmp_path_factory.mktemp(f"ckpt_{precision}_{codec}")
+            cache[key] = _train(folder, **{"model.precision": precision, "codec.name": codec})
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def export_factory(checkpoint_factory, tmp_path_factory):
+    """export_factory(target, int8=False, precision="w1a1", codec="h3r") -> (sidecar content, folder, checkpoint)."""
+    from edgelmk.export import export_checkpoint
+
+    cache = {}
+
+    def make(target: str, int8: bool = False, precision: str = "w1a1", codec: str = "h3r"):
+        key = (target, int8, precision, codec)
+        if key not in cache:
+            folder = tmp_path_factory.mktemp(f"export_{target}_{int8}_{precision}_{codec}")
+            checkpoint = checkpoint_factory(precision, codec)
+            content = export_checkpoint(checkpoint, target, folder, int8=int8, samples=8, log=lambda *_: None)
+            cache[key] = content, folder, checkpoint
+        return cache[key]
+
+    return make

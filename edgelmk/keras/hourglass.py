@@ -1,0 +1,157 @@
+"""The stacked hourglass in Keras (NHWC), layer for layer the same as :mod:`edgelmk.nn.hourglass`.
+
+Every layer with weights is named after the PyTorch module it mirrors (``stem.0``,
+``hourglasses.0.skip.first.1``...), so :func:`load_torch_weights` copies a PyTorch state dict
+by name. Precisions: ``fp32`` (Conv2D + ReLU) and ``w1a1`` (:class:`BinaryConv2D`, float stem
+and heads). ``w8a8`` is not mirrored: its Brevitas quantizers export to ONNX (QCDQ) instead.
+
+Shapes: the model takes (N, H, W, 3) RGB float 0..255 and returns the last stack's raw maps
+(N, h, w, K), followed by the codec's output activation when ``output_activation`` is set.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, SpatialSoftmax, keras
+
+KERAS_PRECISIONS = ("fp32", "w1a1")
+BN_EPSILON = 1e-5  # PyTorch's default
+BN_MOMENTUM = 0.9  # PyTorch's momentum 0.1
+
+
+def unsupported_precision(precision: str) -> str | None:
+    """Why a precision has no Keras mirror (None when it has one)."""
+    if precision in KERAS_PRECISIONS:
+        return None
+    return (f"precision {precision!r} (Brevitas QuantConv2d / QuantReLU layers) has no Keras mirror; export it "
+            "with --target onnx --int8 (Brevitas QCDQ), or train an fp32 / w1a1 recipe for TFLite and LCE")
+
+
+class _Builder:
+    def __init__(self, precision: str):
+        self.precision = precision
+
+    def batch_norm(self, name: str, x):
+        return keras.layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name)(x)
+
+    def conv_unit(self, name: str, x, filters: int, kernel: int):
+        """BN -> activation -> conv, named like :func:`edgelmk.nn.quant.conv_unit`'s Sequential."""
+        x = self.batch_norm(f"{name}.0", x)
+        if self.precision == "w1a1":
+            return BinaryConv2D(filters, kernel, name=f"{name}.1")(x)
+        x = keras.layers.ReLU(name=f"{name}.1")(x)
+        return keras.layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"{name}.2")(x)
+
+    def block(self, kind: str, name: str, x, filters: int):
+        in_channels = x.shape[-1]
+        skip = x if in_channels == filters else self.conv_unit(f"{name}.skip", x, filters, 1)
+        if kind == "hpm":
+            first = self.conv_unit(f"{name}.first", x, filters // 2, 3)
+            second = self.conv_unit(f"{name}.second", first, filters // 4, 3)
+            third = self.conv_unit(f"{name}.third", second, filters // 4, 3)
+            body = keras.layers.Concatenate(name=f"{name}.cat")([first, second, third])
+        else:
+            body = self.conv_unit(f"{name}.body.0", x, filters // 2, 1)
+            body = self.conv_unit(f"{name}.body.1", body, filters // 2, 3)
+            body = self.conv_unit(f"{name}.body.2", body, filters, 1)
+        return keras.layers.Add(name=f"{name}.add")([body, skip])
+
+    def hourglass(self, kind: str, name: str, x, width: int, depth: int):
+        low = keras.layers.MaxPool2D(2, name=f"{name}.pool")(x)
+        low = self.block(kind, f"{name}.down", low, width)
+        low = (self.hourglass(kind, f"{name}.inner", low, width, depth - 1) if depth > 1
+               else self.block(kind, f"{name}.inner", low, width))
+        low = self.block(kind, f"{name}.up", low, width)
+        up = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}.upsample")(low)
+        return keras.layers.Add(name=f"{name}.add")([self.block(kind, f"{name}.skip", x, width), up])
+
+
+def build_hourglass(config: dict[str, Any], output_activation: str = "none") -> keras.Model:
+    """A Keras stacked hourglass from a PyTorch model's ``config`` (``StackedHourglass.config``).
+
+    Args:
+        config: num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks, mean, std.
+        output_activation: ``none`` or ``spatial_softmax`` (appended after the last stack).
+    """
+    reason = unsupported_precision(config["precision"])
+    if reason:
+        raise ValueError(reason)
+    builder, kind = _Builder(config["precision"]), config["block"]
+    width, stacks, k = config["width"], config["stacks"], config["num_keypoints"]
+    height, input_width = config["input_hw"]
+    stride = height // config["heatmap_hw"][0]
+
+    images = keras.Input((height, input_width, 3), name="image")
+    x = PixelNormalization(config["mean"], config["std"], name="normalize")(images)
+    stem_channels = max(width // 4, 16)
+    # PyTorch pads 2 on every side. At stride 2 on an even size the last padded row and column are
+    # never read, so (2, 1) is the same convolution; a symmetric (2, 2) pad is mis-folded into 'same'
+    # padding ((1, 2) at stride 2) by LCE 0.16's converter, shifting the whole stem by one pixel.
+    x = keras.layers.ZeroPadding2D(((2, 1), (2, 1)), name="stem.pad")(x)
+    x = keras.layers.Conv2D(stem_channels, 5, strides=2, use_bias=False, name="stem.0")(x)
+    x = keras.layers.ReLU(name="stem.2")(builder.batch_norm("stem.1", x))
+    channels, index, halvings = stem_channels, 3, int(math.log2(stride))
+    for halving in range(halvings - 1):
+        out = width if halving == halvings - 2 else max(width // 2, channels)
+        x = builder.block(kind, f"stem.{index}", x, out)
+        x = keras.layers.MaxPool2D(2, name=f"stem.{index + 1}")(x)
+        channels, index = out, index + 2
+    x = builder.block(kind, f"stem.{index}", x, width)
+
+    maps = None
+    for stack in range(stacks):
+        features = builder.hourglass(kind, f"hourglasses.{stack}", x, width, config["depth"])
+        features = builder.block(kind, f"features.{stack}.0", features, width)
+        features = builder.conv_unit(f"features.{stack}.1", features, width, 1)
+        head = keras.layers.ReLU(name=f"heads.{stack}.1")(builder.batch_norm(f"heads.{stack}.0", features))
+        maps = keras.layers.Conv2D(k, 1, name=f"heads.{stack}.2")(head)
+        if stack < stacks - 1:
+            merged_features = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_features.{stack}")(features)
+            merged_maps = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_maps.{stack}")(maps)
+            x = keras.layers.Add(name=f"merge.{stack}")([x, merged_features, merged_maps])
+    if output_activation == "spatial_softmax":
+        maps = SpatialSoftmax(name="spatial_softmax")(maps)
+    elif output_activation != "none":
+        raise ValueError(f"unknown output activation {output_activation!r}; expected none or spatial_softmax")
+    return keras.Model(images, maps, name="stacked_hourglass")
+
+
+def load_torch_weights(model: keras.Model, state_dict: dict[str, Any]) -> None:
+    """Copy a PyTorch state dict into the mirror by layer name (conv OIHW -> HWIO; BN statistics).
+
+    Raises:
+        ValueError: naming the first Keras layer whose weights the state dict lacks or whose shape
+            differs, and the PyTorch tensors left unused (a model of another architecture).
+    """
+    arrays = {key: value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+              for key, value in state_dict.items()}
+    used = set()
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        if isinstance(layer, keras.layers.BatchNormalization):
+            keys = [f"{layer.name}.{part}" for part in ("weight", "bias", "running_mean", "running_var")]
+        else:
+            keys = [f"{layer.name}.weight"] + ([f"{layer.name}.bias"] if layer.use_bias else [])
+        missing = [key for key in keys if key not in arrays]
+        if missing:
+            raise ValueError(f"Keras layer {layer.name!r} has no PyTorch weights ({missing[0]} missing): the "
+                             "checkpoint's model is not the architecture this mirror builds")
+        values = [arrays[key] for key in keys]
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            values[0] = values[0].transpose(2, 3, 1, 0)  # OIHW -> HWIO
+        expected = [tuple(w.shape) for w in layer.get_weights()]
+        if [v.shape for v in values] != expected:
+            raise ValueError(f"Keras layer {layer.name!r} expects weights {expected}, the checkpoint has "
+                             f"{[v.shape for v in values]}")
+        layer.set_weights(values)
+        used.update(keys)
+    unused = [key for key in arrays if key not in used and not key.endswith("num_batches_tracked")
+              and key not in ("pixel_mean", "pixel_scale")]
+    if unused:
+        raise ValueError(f"PyTorch weights with no Keras layer: {', '.join(unused[:5])}; the mirror does not cover "
+                         "this architecture")

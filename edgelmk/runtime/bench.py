@@ -1,0 +1,72 @@
+"""``edgelmk bench``: latency of an exported model by stage, throughput, peak memory, file size.
+
+Each run is the whole deployed path on one 640x480 frame: crop the box and quantize the input
+(preprocess), the interpreter (inference), the codec (decode).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgelmk.runtime.model import LandmarkModel
+
+STAGES = ("preprocess", "inference", "decode", "total")
+FRAME_HW = (480, 640)
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process so far, MiB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int = 10,
+          progress=None) -> dict[str, Any]:
+    """Time ``runs`` predictions after ``warmup`` untimed ones.
+
+    Returns:
+        model, interpreter, threads, runs, file size (bytes), peak memory (MiB), per stage
+        p50/p90/p99/mean in milliseconds, and throughput (predictions per second).
+    """
+    if runs < 1 or warmup < 0 or threads < 1:
+        raise ValueError(f"need runs >= 1, warmup >= 0 and threads >= 1 (got runs={runs}, warmup={warmup}, "
+                         f"threads={threads})")
+    model = LandmarkModel(model_path, threads)
+    frame = np.random.default_rng(0).integers(0, 256, (*FRAME_HW, 3), dtype=np.uint8)
+    box = (160.0, 80.0, 480.0, 400.0)
+    for _ in range(warmup):
+        model.predict(frame, box)
+    samples = {stage: [] for stage in STAGES}
+    started = time.perf_counter()
+    for _ in range(runs):
+        model.predict(frame, box)
+        for stage in STAGES[:-1]:
+            samples[stage].append(model.timings[stage] * 1000)
+        samples["total"].append(sum(model.timings.values()) * 1000)
+        if progress:
+            progress(1)
+    elapsed = time.perf_counter() - started
+    latency = {stage: {"p50": float(np.percentile(values, 50)), "p90": float(np.percentile(values, 90)),
+                       "p99": float(np.percentile(values, 99)), "mean": float(np.mean(values))}
+               for stage, values in samples.items()}
+    return {"model": str(model_path), "target": model.sidecar["target"], "interpreter": model.backend.name,
+            "threads": threads, "runs": runs, "warmup": warmup, "file_bytes": Path(model_path).stat().st_size,
+            "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The bench report as a small text table."""
+    lines = [f"{report['model']} ({report['target']}, {report['interpreter']}, {report['threads']} thread(s), "
+             f"{report['runs']} runs after {report['warmup']} warm-up)",
+             f"{'stage':<12}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}"]
+    for stage, values in report["latency_ms"].items():
+        lines.append(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean")))
+    lines.append(f"throughput {report['throughput_per_s']:.1f}/s, peak memory {report['peak_memory_mib']:.0f} MiB, "
+                 f"file {report['file_bytes'] / 1024:,.0f} KiB")
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""An exported landmark model with its sidecar: preprocess, run, decode. numpy + interpreter only.
+
+Typical use::
+
+    from edgelmk.runtime import LandmarkModel
+    model = LandmarkModel("export/model.tflite", threads=4)
+    keypoints, scores = model.predict(image_rgb_uint8, box=(x0, y0, x1, y1))
+
+The box is cropped exactly as in training (:class:`edgelmk.data.transforms.AffineCrop`, the
+sidecar's margin), the crop goes through the interpreter, and the codec rebuilt from the
+sidecar decodes the maps. int8 outputs go through ``Codec.decode_int8``, which searches the
+raw integers and never dequantizes whole heatmaps.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from edgelmk.codecs import CODECS
+from edgelmk.data.formats.common import to_rgb_uint8
+from edgelmk.data.transforms import AffineCrop, to_original
+from edgelmk.runtime import sidecar as sidecars
+from edgelmk.runtime.backends import open_backend
+
+SUFFIXES = {"onnx": ".onnx", "tflite": ".tflite", "lce": ".tflite"}
+
+
+def _check_file_type(path: Path, target: str) -> None:
+    """Refuse a file whose suffix or content does not match the sidecar's target."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: model file not found")
+    if path.suffix != SUFFIXES[target]:
+        raise ValueError(f"{path}: the sidecar says target {target!r}, which needs a {SUFFIXES[target]} file")
+    head = path.read_bytes()[:8]
+    is_tflite = head[4:8] == b"TFL3"
+    if is_tflite != (target != "onnx"):
+        kind = "a TFLite flatbuffer" if is_tflite else "not a TFLite flatbuffer"
+        raise ValueError(f"{path}: the file is {kind}, but its sidecar says target {target!r}; re-export it")
+
+
+class LandmarkModel:
+    """An exported model file plus its ``model.json``.
+
+    Args:
+        model_path: the ``.onnx`` or ``.tflite`` file written by ``edgelmk export``.
+        threads: interpreter threads.
+
+    Attributes:
+        sidecar: the parsed ``model.json``.
+        codec: the decoder of the training recipe.
+        input_hw: (H, W) of the crops the network takes, pixels.
+        timings: seconds spent in the last call, by stage (preprocess, inference, decode).
+    """
+
+    def __init__(self, model_path: str | Path, threads: int = 1):
+        self.path = Path(model_path)
+        self.sidecar = sidecars.read(self.path)
+        target = self.sidecar["target"]
+        _check_file_type(self.path, target)
+        self.backend = open_backend(self.path, target, threads)
+        self.input_hw = tuple(self.sidecar["input"]["hw"])
+        self.codec = CODECS.build(self.sidecar["codec"])
+        self.crop = AffineCrop(self.input_hw, margin=self.sidecar["crop"]["margin"])
+        self.timings: dict[str, float] = {}
+        self._check_against_interpreter()
+
+    def _check_against_interpreter(self) -> None:
+        """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""
+        where = sidecars.sidecar_path(self.path)
+        for side, shape, dtype in (("input", self.backend.input_shape, self.backend.input_dtype),
+                                   ("output", self.backend.output_shape, self.backend.output_dtype)):
+            described = self.sidecar[side]
+            sizes_differ = any(size is not None and size != expected
+                               for size, expected in zip(shape[1:], described["shape"][1:]))
+            if len(shape) != len(described["shape"]) or sizes_differ or dtype != np.dtype(described["dtype"]):
+                raise sidecars.SidecarError(
+                    f"{where}: the model's {side} is {tuple(shape)} {dtype}, but the sidecar says "
+                    f"{tuple(described['shape'])} {described['dtype']}; the model file and model.json come from "
+                    "different exports")
+
+    @property
+    def keypoint_names(self) -> list[str]:
+        return list(self.sidecar["keypoints"]["names"])
+
+    def preprocess(self, crops: np.ndarray) -> np.ndarray:
+        """(N, H, W, 3) uint8 RGB crops -> the interpreter's input (layout, dtype, quantization)."""
+        spec = self.sidecar["input"]
+        inputs = crops if spec["layout"] == "NHWC" else crops.transpose(0, 3, 1, 2)
+        if spec["dtype"] == "float32":
+            return np.ascontiguousarray(inputs, dtype=np.float32)
+        info = np.iinfo(spec["dtype"])
+        quantized = np.round(inputs.astype(np.float32) / spec["scale"]) + spec["zero_point"]
+        return np.ascontiguousarray(np.clip(quantized, info.min, info.max).astype(spec["dtype"]))
+
+    def decode(self, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw interpreter output -> keypoints (N, K, 2) in crop pixels and scores (N, K)."""
+        spec = self.sidecar["output"]
+        maps = outputs if spec["layout"] == "NCHW" else outputs.transpose(0, 3, 1, 2)
+        if spec["dtype"] == "float32":
+            return self.codec.decode(maps)
+        if self.codec.decodes_int8:
+            return self.codec.decode_int8(maps, spec["scale"], spec["zero_point"])
+        return self.codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
+
+    def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 RGB crops."""
+        crops = np.asarray(crops)
+        if crops.ndim != 4 or crops.shape[1:] != (*self.input_hw, 3) or crops.dtype != np.uint8:
+            raise ValueError(f"crops must be (N, {self.input_hw[0]}, {self.input_hw[1]}, 3) uint8 RGB, got "
+                             f"{crops.shape} {crops.dtype}; use predict(image, box) to crop full images")
+        start = time.perf_counter()
+        inputs = self.preprocess(crops)
+        prepared = time.perf_counter()
+        batch = self.backend.input_shape[0]
+        if batch == len(inputs) or self.sidecar["target"] == "onnx":
+            outputs = self.backend.run(inputs)
+        else:  # TFLite models have a fixed batch of 1
+            outputs = np.concatenate([self.backend.run(inputs[i:i + 1]) for i in range(len(inputs))])
+        inferred = time.perf_counter()
+        keypoints, scores = self.decode(outputs)
+        self.timings = {"preprocess": prepared - start, "inference": inferred - prepared,
+                        "decode": time.perf_counter() - inferred}
+        return keypoints, scores
+
+    def crop_image(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The (H, W, 3) uint8 crop of a box (default: the whole image) and its (2, 3) image -> crop matrix."""
+        image = to_rgb_uint8(np.asarray(image), "image")
+        height, width = image.shape[:2]
+        box = (0.0, 0.0, width - 1.0, height - 1.0) if box is None else tuple(float(v) for v in box)
+        if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
+            raise ValueError(f"box must be x0, y0, x1, y1 with x1 > x0 and y1 > y0 (pixels), got {box}")
+        sample = {"image": image, "keypoints": np.zeros((0, 2), np.float32), "visible": np.zeros(0, np.float32),
+                  "bbox": np.asarray(box, np.float32)}
+        crop = self.crop(sample, np.random.default_rng(0))
+        return crop["image"], crop["matrix"]
+
+    def predict(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (K, 2) in the image's pixels and scores (K,) for one box of an RGB image.
+
+        Args:
+            image: (H, W, 3) RGB uint8 (grey, RGBA, 16-bit and float images are converted, see
+                :func:`edgelmk.data.formats.common.to_rgb_uint8`).
+            box: x0, y0, x1, y1 in pixels around the face or person; the whole image when None.
+        """
+        start = time.perf_counter()
+        crop, matrix = self.crop_image(image, box)
+        cropped = time.perf_counter() - start
+        keypoints, scores = self.predict_crops(crop[None])
+        self.timings["preprocess"] += cropped
+        return to_original(keypoints[0], matrix), scores[0]
