@@ -77,7 +77,7 @@ def test_predict_draws_and_prints_keypoints(trained, tmp_path):
     result = run("predict", out_dir / "best.pt", tmp_path / "face.png", "--out", tmp_path / "x.png", "--box", "5,5,1")
     assert result.exit_code == 2 and "--box" in result.output
     result = run("predict", out_dir / "best.pt", tmp_path / "nope.png", "--out", tmp_path / "x.png")
-    assert result.exit_code == 1 and "image file not found" in result.output
+    assert result.exit_code == 1 and "no such image, video or folder" in result.output
 
 
 def test_info_splits_compute_by_arithmetic(tiny_recipe):

@@ -48,3 +48,24 @@ def test_codecs_data_and_cli_work_without_torch_or_tensorflow():
 def test_the_blocker_really_blocks():
     result = run_blocked("import torch")
     assert result.returncode != 0 and "blocked in this test" in result.stderr
+
+
+def test_runtime_runs_exported_models_without_torch_or_tensorflow(export_factory):
+    folders = [str(export_factory("onnx")[1] / "model.onnx"), str(export_factory("tflite", int8=True)[1] / "model.tflite")]
+    result = run_blocked(
+        f"""
+        import numpy as np
+        import edgelmk.runtime
+        from edgelmk.runtime import LandmarkModel
+        from edgelmk.runtime.bench import bench
+        for path in {folders!r}:
+            model = LandmarkModel(path)
+            keypoints, scores = model.predict(np.zeros((60, 50, 3), np.uint8), (5, 5, 40, 50))
+            assert keypoints.shape == (68, 2) and np.isfinite(keypoints).all()
+            assert bench(path, runs=2, warmup=1)["latency_ms"]["total"]["p50"] > 0
+        assert not any(m.split(".")[0] in {{"torch", "tensorflow", "larq", "tf_keras"}} for m in sys.modules)
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")

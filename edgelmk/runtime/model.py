@@ -121,6 +121,11 @@ class LandmarkModel:
         else:  # TFLite models have a fixed batch of 1
             outputs = np.concatenate([self.backend.run(inputs[i:i + 1]) for i in range(len(inputs))])
         inferred = time.perf_counter()
+        if list(outputs.shape[1:]) != list(self.sidecar["output"]["shape"][1:]):
+            raise sidecars.SidecarError(
+                f"{sidecars.sidecar_path(self.path)}: the model returned {outputs.shape[1:]} per crop, but the sidecar "
+                f"says {tuple(self.sidecar['output']['shape'][1:])}; the model file and model.json come from "
+                "different exports")
         keypoints, scores = self.decode(outputs)
         self.timings = {"preprocess": prepared - start, "inference": inferred - prepared,
                         "decode": time.perf_counter() - inferred}
