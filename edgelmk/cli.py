@@ -329,10 +329,9 @@ def predict(model_path: str, source: str, out: str, box: str | None, device: str
     MODEL is a training checkpoint (.pt) or an exported model (.onnx / .tflite with its model.json).
     For one image the keypoints are also printed.
 
+    \b
     Examples:
-
       edgelmk predict runs/quickstart/best.pt face.jpg --out face_keypoints.png
-
       edgelmk predict export/model.tflite faces/ --out predictions/ --box 40,30,200,210
     """
     from edgelmk.runtime.annotate import annotate
@@ -364,10 +363,9 @@ def export(checkpoint_path: str, target: str, int8: bool, out: str, samples: int
     keypoint names, flip pairs) into OUT, then runs the exported file through the edgelmk
     runtime on validation crops and prints how far its keypoints are from PyTorch's.
 
+    \b
     Examples:
-
       edgelmk export runs/quickstart/best.pt --target tflite --int8 --out export/tflite_int8
-
       edgelmk export runs/quickstart/best.pt --target lce --out export/lce
     """
     from edgelmk.export import export_checkpoint

@@ -112,7 +112,8 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / f"model{TARGETS[target]}"
     partial = out_dir / f".partial{TARGETS[target]}"
-    log(f"exporting {checkpoint_path} ({model.config['precision']}) to {target}{' int8' if int8 else ''}")
+    calibration = f" int8, calibrated on {len(crops)} validation crops" if int8 else ""
+    log(f"exporting {checkpoint_path} ({model.config['precision']}) to {target}{calibration}")
     try:
         tensors = _exporter(target)(model, codec.name, partial, int8, crops)
         os.replace(partial, model_path)
@@ -120,6 +121,7 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
         partial.unlink(missing_ok=True)
     content = sidecar_content(model, config, codec, target, int8, tensors, model_path.name)
     sidecars.write(sidecars.sidecar_path(model_path), content)
+    log(f"checking {model_path} against PyTorch on {len(crops)} validation crops")
     content["parity"] = parity(model, codec, LandmarkModel(model_path), crops)
     sidecars.write(sidecars.sidecar_path(model_path), content)
     return content

@@ -28,7 +28,7 @@ def test_compare_steps_pass_on_identical_runs_and_fail_on_different_ones(export_
         result = step(name, folder, tmp_path)
         assert result.returncode == 0, result.stderr
     result = step("check", folder, tmp_path)
-    assert result.returncode == 0 and "keypoints max 0.0000 px" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0 and "keypoints max 0.0000 px" in result.stdout and " 0 of " in result.stdout, result.stdout + result.stderr
     keypoints = np.load(tmp_path / "arm64_keypoints.npy")
     np.save(tmp_path / "arm64_keypoints.npy", keypoints + 0.5)
     assert step("check", folder, tmp_path).returncode == 1
