@@ -20,8 +20,7 @@ from edgelmk.nn.decoders import OUTPUT_ACTIVATIONS
 from edgelmk.progress import progress_bar
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime import sidecar as sidecars
-
-TARGETS = {"onnx": ".onnx", "tflite": ".tflite", "lce": ".tflite"}
+from edgelmk.runtime.model import SUFFIXES as TARGETS
 
 
 def _exporter(target: str) -> Callable:

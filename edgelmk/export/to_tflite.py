@@ -2,7 +2,7 @@
 
 - ``tflite``: TensorFlow's converter; float, or full-integer int8 (int8 input and output,
   ranges from a representative dataset of the recipe's crops). Binary convolutions become
-  standard ops (SIGN, PADV2, CONV_2D with +-scale weights).
+  standard ops (SIGN, PADV2, CONV_2D with +-1 weights, a per-channel MUL by mean |W|).
 - ``lce``: Larq Compute Engine's converter; binary convolutions become ``LceBconv2d``.
 
 Inputs are (1, H, W, 3) RGB 0..255 (int8: real = scale * (q - zero_point)); outputs (1, h, w, K).
@@ -21,7 +21,6 @@ from edgelmk.optional import require
 
 def keras_mirror(model, codec_name: str):
     """The Keras model equal to ``model`` (a trained StackedHourglass) ending with the codec's activation."""
-    require("edgelmk.keras", "tflite", "TFLite export")
     from edgelmk.keras.hourglass import build_hourglass, load_torch_weights
 
     mirror = build_hourglass(model.config, OUTPUT_ACTIVATIONS.get(codec_name, "none"))

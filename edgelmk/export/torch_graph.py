@@ -35,7 +35,7 @@ class FoldedBinaryConv2d(nn.Module):
 def fold_binary(model: nn.Module) -> nn.Module:
     """A copy of ``model`` in eval mode with every BinaryConv2d replaced by its folded form."""
     model = copy.deepcopy(model).eval()
-    for name, module in list(model.named_modules()):
+    for module in list(model.modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, BinaryConv2d):
                 setattr(module, child_name, FoldedBinaryConv2d(child))

@@ -26,13 +26,11 @@ from edgelmk.data.transforms import AffineCrop, to_original
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.backends import open_backend
 
-SUFFIXES = {"onnx": ".onnx", "tflite": ".tflite", "lce": ".tflite"}
+SUFFIXES = {"onnx": ".onnx", "tflite": ".tflite", "lce": ".tflite"}  # model file suffix of each export target
 
 
 def _check_file_type(path: Path, target: str) -> None:
     """Refuse a file whose suffix or content does not match the sidecar's target."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: model file not found")
     if path.suffix != SUFFIXES[target]:
         raise ValueError(f"{path}: the sidecar says target {target!r}, which needs a {SUFFIXES[target]} file")
     head = path.read_bytes()[:8]
@@ -58,6 +56,8 @@ class LandmarkModel:
 
     def __init__(self, model_path: str | Path, threads: int = 1):
         self.path = Path(model_path)
+        if not self.path.is_file():
+            raise ValueError(f"{self.path}: model file not found (give the .onnx / .tflite written by edgelmk export)")
         self.sidecar = sidecars.read(self.path)
         target = self.sidecar["target"]
         _check_file_type(self.path, target)

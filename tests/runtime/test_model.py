@@ -31,6 +31,11 @@ def edit_sidecar(folder, change):
     path.write_text(json.dumps(content))
 
 
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ValueError, match="model file not found"):
+        LandmarkModel(tmp_path / "model.tflite")
+
+
 def test_missing_sidecar_says_to_copy_both_files(onnx_copy):
     (onnx_copy / "model.json").unlink()
     with pytest.raises(SidecarError, match="model.json.*not found.*copy both files"):
