@@ -82,10 +82,6 @@ class LandmarkModel:
                     f"{tuple(described['shape'])} {described['dtype']}; the model file and model.json come from "
                     "different exports")
 
-    @property
-    def keypoint_names(self) -> list[str]:
-        return list(self.sidecar["keypoints"]["names"])
-
     def preprocess(self, crops: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) uint8 RGB crops -> the interpreter's input (layout, dtype, quantization)."""
         spec = self.sidecar["input"]
