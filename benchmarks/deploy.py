@@ -95,8 +95,7 @@ def main() -> None:
         report = bench(folder / content["model_file"], args.threads, args.runs, args.warmup)
         rows.append((label, content, report))
 
-    metric, scores = validation_scores(args.checkpoint, {label: args.out / label.replace(" ", "_") /
-                                                          content["model_file"] for label, content, _ in rows})
+    metric, scores = validation_scores(args.checkpoint, {label: Path(report["model"]) for label, _, report in rows})
     print(f"\n{args.checkpoint}: {args.threads} thread(s), {args.runs} runs, parity on {args.samples} validation "
           f"crops, {metric}")
     print(f"{'model':<16}{'file KiB':>10}{'infer p50 ms':>14}{'decode p50 ms':>15}{'decode/infer':>14}"

@@ -108,8 +108,8 @@ def export_onnx(model: torch.nn.Module, codec_name: str, path: Path, int8: bool,
                 _static_int8(float_path, path, calibration.transpose(0, 3, 1, 2).astype(np.float32))
         else:
             _trace(graph, example, path)
-        k, (h, w) = model.config["num_keypoints"], model.config["heatmap_hw"]
     _lowest_ir_version(path)
+    k, (h, w) = model.config["num_keypoints"], model.config["heatmap_hw"]
     return {"input": {"name": INPUT_NAME, "layout": "NCHW", "shape": [1, 3, height, width], "dtype": "float32",
                       "scale": 1.0, "zero_point": 0},
             "output": {"name": OUTPUT_NAME, "layout": "NCHW", "shape": [1, k, h, w], "dtype": "float32",
