@@ -40,6 +40,49 @@ def _check_file_type(path: Path, target: str) -> None:
         raise ValueError(f"{path}: the file is {kind}, but its sidecar says target {target!r}; re-export it")
 
 
+def encode_input(crops: np.ndarray, spec: dict) -> np.ndarray:
+    """(N, H, W, 3) uint8 RGB crops -> a model input as the sidecar's ``input`` spec describes it.
+
+    float32 inputs take the pixel values as they are; int8 / uint8 inputs are quantized with
+    ``q = clip(round(v / scale) + zero_point)`` (round half to even). The Android core
+    (``InputEncoder``) does the same and is tested against this function.
+    """
+    inputs = crops if spec["layout"] == "NHWC" else crops.transpose(0, 3, 1, 2)
+    if spec["dtype"] == "float32":
+        return np.ascontiguousarray(inputs, dtype=np.float32)
+    info = np.iinfo(spec["dtype"])
+    quantized = np.round(inputs.astype(np.float32) / spec["scale"]) + spec["zero_point"]
+    return np.ascontiguousarray(np.clip(quantized, info.min, info.max).astype(spec["dtype"]))
+
+
+def decode_output(outputs: np.ndarray, spec: dict, codec) -> tuple[np.ndarray, np.ndarray]:
+    """A raw model output (sidecar ``output`` spec) -> keypoints (N, K, 2) in crop pixels, scores (N, K).
+
+    int8 / uint8 maps go through ``Codec.decode_int8`` when the codec has an integer decode,
+    else they are dequantized first.
+    """
+    maps = outputs if spec["layout"] == "NCHW" else outputs.transpose(0, 3, 1, 2)
+    if spec["dtype"] == "float32":
+        return codec.decode(maps)
+    if codec.decodes_int8:
+        return codec.decode_int8(maps, spec["scale"], spec["zero_point"])
+    return codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
+
+
+def crop_box(crop: AffineCrop, image: np.ndarray, box: Sequence[float] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The (H, W, 3) uint8 crop of a box (x0, y0, x1, y1; default the whole image) and its (2, 3) matrix."""
+    image = to_rgb_uint8(np.asarray(image), "image")
+    height, width = image.shape[:2]
+    box = (0.0, 0.0, width - 1.0, height - 1.0) if box is None else tuple(float(v) for v in box)
+    if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
+        raise ValueError(f"box must be x0, y0, x1, y1 with x1 > x0 and y1 > y0 (pixels), got {box}")
+    sample = {"image": image, "keypoints": np.zeros((0, 2), np.float32), "visible": np.zeros(0, np.float32),
+              "bbox": np.asarray(box, np.float32)}
+    cropped = crop(sample, np.random.default_rng(0))
+    return cropped["image"], cropped["matrix"]
+
+
 class LandmarkModel:
     """An exported model file plus its ``model.json``.
 
@@ -84,23 +127,11 @@ class LandmarkModel:
 
     def preprocess(self, crops: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) uint8 RGB crops -> the interpreter's input (layout, dtype, quantization)."""
-        spec = self.sidecar["input"]
-        inputs = crops if spec["layout"] == "NHWC" else crops.transpose(0, 3, 1, 2)
-        if spec["dtype"] == "float32":
-            return np.ascontiguousarray(inputs, dtype=np.float32)
-        info = np.iinfo(spec["dtype"])
-        quantized = np.round(inputs.astype(np.float32) / spec["scale"]) + spec["zero_point"]
-        return np.ascontiguousarray(np.clip(quantized, info.min, info.max).astype(spec["dtype"]))
+        return encode_input(crops, self.sidecar["input"])
 
     def decode(self, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Raw interpreter output -> keypoints (N, K, 2) in crop pixels and scores (N, K)."""
-        spec = self.sidecar["output"]
-        maps = outputs if spec["layout"] == "NCHW" else outputs.transpose(0, 3, 1, 2)
-        if spec["dtype"] == "float32":
-            return self.codec.decode(maps)
-        if self.codec.decodes_int8:
-            return self.codec.decode_int8(maps, spec["scale"], spec["zero_point"])
-        return self.codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
+        return decode_output(outputs, self.sidecar["output"], self.codec)
 
     def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 RGB crops."""
@@ -129,15 +160,7 @@ class LandmarkModel:
 
     def crop_image(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The (H, W, 3) uint8 crop of a box (default: the whole image) and its (2, 3) image -> crop matrix."""
-        image = to_rgb_uint8(np.asarray(image), "image")
-        height, width = image.shape[:2]
-        box = (0.0, 0.0, width - 1.0, height - 1.0) if box is None else tuple(float(v) for v in box)
-        if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
-            raise ValueError(f"box must be x0, y0, x1, y1 with x1 > x0 and y1 > y0 (pixels), got {box}")
-        sample = {"image": image, "keypoints": np.zeros((0, 2), np.float32), "visible": np.zeros(0, np.float32),
-                  "bbox": np.asarray(box, np.float32)}
-        crop = self.crop(sample, np.random.default_rng(0))
-        return crop["image"], crop["matrix"]
+        return crop_box(self.crop, image, box)
 
     def predict(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (K, 2) in the image's pixels and scores (K,) for one box of an RGB image.
