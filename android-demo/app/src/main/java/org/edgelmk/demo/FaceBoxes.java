@@ -37,8 +37,9 @@ final class FaceBoxes {
             small = Bitmap.createBitmap(smallWidth, smallHeight, Bitmap.Config.RGB_565);
             detector = new FaceDetector(smallWidth, smallHeight, faces.length);
         }
-        new android.graphics.Canvas(small).drawBitmap(Bitmap.createScaledBitmap(frame, smallWidth, smallHeight, true),
-                0, 0, null);
+        Bitmap scaled = Bitmap.createScaledBitmap(frame, smallWidth, smallHeight, true);
+        new android.graphics.Canvas(small).drawBitmap(scaled, 0, 0, null);
+        scaled.recycle();
         lastFromDetector = detector.findFaces(small, faces) > 0 && faces[0] != null;
         if (!lastFromDetector) {
             return guideBox(width, height);
