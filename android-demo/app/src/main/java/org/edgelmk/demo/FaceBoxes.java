@@ -39,7 +39,9 @@ final class FaceBoxes {
         }
         Bitmap scaled = Bitmap.createScaledBitmap(frame, smallWidth, smallHeight, true);
         new android.graphics.Canvas(small).drawBitmap(scaled, 0, 0, null);
-        scaled.recycle();
+        if (scaled != frame) {
+            scaled.recycle();
+        }
         lastFromDetector = detector.findFaces(small, faces) > 0 && faces[0] != null;
         if (!lastFromDetector) {
             return guideBox(width, height);
