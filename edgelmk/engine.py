@@ -12,8 +12,6 @@ events under ``tensorboard/``.
 
 from __future__ import annotations
 
-import csv
-import math
 import sys
 import time
 import types
@@ -23,43 +21,19 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from edgelmk import __version__, checkpoint, geometry, metrics
+from edgelmk import __version__, checkpoint
 from edgelmk import recipe as recipes
-from edgelmk.codecs import CODECS
-from edgelmk.data import DATASETS
-from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders, to_original
+from edgelmk.data.transforms import to_original
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
 from edgelmk.progress import progress_bar
-
-HIGHER_IS_BETTER = {"nme": False, "pckh": True, "coco_ap": True}
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on; the message says why and what to do."""
-
+from edgelmk.training import (  # noqa: F401  (re-exported: callers use engine.build_dataset etc.)
+    CachedDataset, SampleEncoder, TrainingError, _from_recipe, append_metrics_row, build_codec, build_dataset,
+    crop_all, eval_transform, headline, improves, lr_factor, mean_shape_baseline, metric_for, recipe_skeleton, score,
+    train_transform)
 
 # --- building blocks from a recipe ------------------------------------------------------------
-
-
-def _from_recipe(section: str, build: Callable[[], Any], hint: str = "") -> Any:
-    """Build one part of a recipe; turn the registry's errors into a RecipeError naming the section."""
-    try:
-        return build()
-    except (KeyError, ValueError, TypeError) as error:  # DatasetError is a ValueError
-        message = error.args[0] if isinstance(error, KeyError) else str(error)
-        raise recipes.RecipeError(f"{section}: {message}{hint}") from None
-
-
-def build_dataset(config: dict, side: str):
-    """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
-    return _from_recipe(f"data.{side}", lambda: DATASETS.build(config["data"][side]),
-                        "\nThe recipe's header says how to obtain the dataset and where to put it.")
-
-
-def build_codec(config: dict):
-    return _from_recipe("codec", lambda: CODECS.build(config["codec"]))
 
 
 def build_model(config: dict, num_keypoints: int) -> torch.nn.Module:
@@ -87,76 +61,32 @@ def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimiz
 
 
 def build_schedule(config: dict, optimizer: torch.optim.Optimizer, steps_per_epoch: int):
-    """Per-step learning-rate factor: linear warm-up, then cosine decay to 0 (or constant)."""
-    optim = config["optim"]
-    total, warmup = optim["epochs"] * steps_per_epoch, optim["warmup_epochs"] * steps_per_epoch
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        if optim["schedule"] == "constant":
-            return 1.0
-        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def eval_transform(config: dict) -> AffineCrop:
-    return AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"])
-
-
-def train_transform(config: dict, skeleton) -> Compose:
-    augment = config["data"]["augment"]
-    steps = [AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"],
-                        scale_jitter=augment["scale_jitter"], rotation_deg=augment["rotation_deg"],
-                        shift=augment["shift"], flip_prob=0.5 if augment["flip"] else 0.0,
-                        flip_index=skeleton.flip_index)]
-    if augment["colour"]:
-        steps.append(ColourJitter(augment["colour"], augment["colour"], augment["colour"]))
-    if augment["blur"]:
-        steps.append(Blur(prob=augment["blur"]))
-    if augment["occluders"]:
-        steps.append(Occluders(prob=augment["occluders"]))
-    return Compose(steps)
-
-
-class CachedDataset:
-    """A dataset's samples loaded once and kept in memory (for small or procedural datasets)."""
-
-    def __init__(self, dataset, progress: Callable[[int], Any] | None = None):
-        self.skeleton = dataset.skeleton
-        self.samples = []
-        for index in range(len(dataset)):
-            self.samples.append(dataset[index])
-            if progress:
-                progress(1)
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def __getitem__(self, index: int) -> dict:
-        return self.samples[index]
+    """Per-step learning-rate factor (:func:`edgelmk.training.lr_factor`) as a torch scheduler."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(config, steps_per_epoch))
 
 
 class SampleStream(torch.utils.data.Dataset):
-    """Dataset samples -> transformed, encoded training items, random per (seed, epoch, index)."""
+    """:class:`edgelmk.training.SampleEncoder` items as torch tensors (image channels first)."""
 
     def __init__(self, dataset, transform, codec, seed: int):
-        self.dataset, self.transform, self.codec, self.seed = dataset, transform, codec, seed
-        self.epoch = 0
+        self.encoder = SampleEncoder(dataset, transform, codec, seed)
+        self.dataset = dataset
+
+    @property
+    def epoch(self) -> int:
+        return self.encoder.epoch
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        self.encoder.epoch = value
 
     def __len__(self) -> int:
-        return len(self.dataset)
+        return len(self.encoder)
 
     def __getitem__(self, index: int) -> dict:
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        sample = self.transform(self.dataset[index], rng)
-        target = self.codec.encode(sample["keypoints"][None], sample["visible"][None], rng=rng)
-        item = {"image": torch.from_numpy(np.ascontiguousarray(sample["image"].transpose(2, 0, 1))),
-                "heatmaps": torch.from_numpy(target["heatmaps"][0]), "weights": torch.from_numpy(target["weights"][0])}
-        if "coords" in target:
-            item["coords"] = torch.from_numpy(target["coords"][0])
-        return item
+        item = self.encoder.item(index)
+        item["image"] = np.ascontiguousarray(item["image"].transpose(2, 0, 1))
+        return {key: torch.from_numpy(value) for key, value in item.items()}
 
 
 class EpochOrder(torch.utils.data.Sampler):
@@ -183,14 +113,6 @@ def device_for(requested: str | None = None) -> torch.device:
 # --- evaluation ---------------------------------------------------------------------------------
 
 
-def metric_for(config: dict, skeleton) -> str:
-    """The validation metric: the recipe's choice, or the dataset's usual one."""
-    chosen = config["eval"]["metric"]
-    if chosen != "auto":
-        return chosen
-    return {"head": "pckh", None: "coco_ap"}.get(skeleton.normalizer, "nme")
-
-
 @torch.no_grad()
 def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: torch.device,
                   batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -205,87 +127,6 @@ def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: tor
         keypoints.append(decoded)
         scores.append(score)
     return np.concatenate(keypoints), np.concatenate(scores)
-
-
-def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None,
-             limit: int | None = None) -> list[dict]:
-    """Evaluation crops (no randomness) of the first ``limit`` samples (all by default).
-
-    Each sample is cropped as soon as it is loaded: only crops are kept, never full images.
-    """
-    rng = np.random.default_rng(0)
-    crops = []
-    for index in range(len(dataset) if limit is None else min(limit, len(dataset))):
-        crops.append(transform(dataset[index], rng))
-        if progress:
-            progress(1)
-    return crops
-
-
-def _crop_scale(matrix: np.ndarray) -> float:
-    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
-
-
-def score(metric: str, skeleton, crops: list[dict], predicted: np.ndarray, scores: np.ndarray,
-          dataset=None) -> dict[str, float]:
-    """The metric report for predictions (N, K, 2) in crop pixels."""
-    gt = np.stack([c["keypoints"] for c in crops])
-    visible = np.stack([c["visible"] for c in crops])
-    if metric == "nme":
-        rule = skeleton.normalizer
-        if isinstance(rule, tuple):
-            normalizer: Any = skeleton.name
-        elif rule == "box_size" and all("box_size" in c for c in crops):
-            normalizer = np.array([c["box_size"] * _crop_scale(c["matrix"]) for c in crops])
-        else:  # no standard normaliser: the diagonal of the keypoints' box
-            normalizer = np.array([np.linalg.norm(np.ptp(c["keypoints"][c["visible"] > 0], axis=0)) for c in crops])
-        return metrics.face_report(metrics.nme(predicted, gt, normalizer, visible))
-    if metric == "pckh":
-        if any(c.get("head_box") is None for c in crops):
-            raise TrainingError("PCKh needs head boxes: use the official MPII .mat (mpii_human_pose_v1_u12_1.mat) "
-                                "for validation, or --set eval.metric=nme")
-        boxes = np.stack([geometry.apply_affine(np.asarray(c["head_box"], np.float64).reshape(2, 2),
-                                                c["matrix"]).reshape(4) for c in crops])
-        return metrics.pckh(predicted, gt, visible, boxes)["table"]
-    if metric == "coco_ap":
-        if dataset is None or not hasattr(dataset, "ann_file"):
-            raise TrainingError("COCO AP needs a COCO-style validation dataset with its ann_file")
-        results = []
-        for crop, points, point_scores in zip(crops, predicted, scores):
-            original = to_original(points, crop["matrix"])
-            flat = np.concatenate([original, point_scores[:, None]], axis=1).reshape(-1)
-            results.append({"image_id": crop["image_id"], "category_id": 1, "keypoints": flat.tolist(),
-                            "score": float(np.mean(point_scores))})
-        return metrics.coco_ap(dataset.ann_file, results)
-    raise TrainingError(f"unknown metric {metric!r}")
-
-
-def headline(metric: str, report: dict[str, float]) -> float:
-    """The one number a run is judged by."""
-    return {"nme": report.get("NME"), "pckh": report.get("Mean"), "coco_ap": report.get("AP")}[metric]
-
-
-def mean_shape_baseline(train_crops: list[dict], val_crops: list[dict], metric: str, skeleton) -> dict[str, float]:
-    """The metric of predicting the mean training shape (in crop pixels) for every validation sample."""
-    shapes = np.stack([c["keypoints"] for c in train_crops])
-    weights = np.stack([c["visible"] for c in train_crops])[..., None]
-    mean = (shapes * weights).sum(axis=0) / np.maximum(weights.sum(axis=0), 1)
-    predicted = np.repeat(mean[None], len(val_crops), axis=0)
-    return score(metric, skeleton, val_crops, predicted, np.ones(predicted.shape[:2]))
-
-
-def recipe_skeleton(config: dict):
-    """The keypoint layout of a recipe's training data, from its class or ``skeleton`` key, reading no file."""
-    from edgelmk.data.skeletons import skeleton_for
-
-    data = config["data"]["train"]
-    if "skeleton" in data:
-        return skeleton_for(data["skeleton"])
-    skeleton = getattr(DATASETS.get(data["name"]), "skeleton", None)
-    if skeleton is None:
-        raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
-                                  "data.train.skeleton (300w, wflw, cofw or aflw)")
-    return skeleton
 
 
 def load_model(checkpoint_path: str | Path, device: str | None = None, overrides=(), extra: dict | None = None):
@@ -436,8 +277,7 @@ class Trainer:
                 train_seconds = time.time() - started
                 report = self.validate()
                 value = headline(self.metric, report)
-                improved = self.best["value"] is None or (value > self.best["value"] if HIGHER_IS_BETTER[self.metric]
-                                                          else value < self.best["value"])
+                improved = improves(self.metric, value, self.best["value"])
                 if improved:
                     self.best = {"value": value, "epoch": self.epoch + 1}
                 row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self.scheduler.get_last_lr()[0],
@@ -535,13 +375,7 @@ class Trainer:
         return SummaryWriter(str(self.out_dir / "tensorboard"))
 
     def _log_row(self, row: dict, writer) -> None:
-        path = self.out_dir / "metrics.csv"
-        new = not path.exists() or self.epoch == 1
-        with open(path, "w" if new else "a", newline="") as handle:
-            out = csv.DictWriter(handle, fieldnames=list(row))
-            if new:
-                out.writeheader()
-            out.writerow(row)
+        append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
         if writer:
             for key, value in row.items():
                 if key != "epoch":

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from edgelmk import __version__, engine
-from edgelmk.nn.decoders import OUTPUT_ACTIVATIONS
+from edgelmk.codecs import OUTPUT_ACTIVATIONS
 from edgelmk.progress import progress_bar
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime import sidecar as sidecars

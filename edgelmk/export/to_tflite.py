@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgelmk.nn.decoders import OUTPUT_ACTIVATIONS
+from edgelmk.codecs import OUTPUT_ACTIVATIONS
 from edgelmk.optional import require
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-OUTPUT_ACTIVATIONS = {"gaussian": "none", "h3r": "spatial_softmax", "dsnt": "none"}
+from edgelmk.codecs import OUTPUT_ACTIVATIONS
 
 
 def spatial_softmax(logits: torch.Tensor) -> torch.Tensor:
