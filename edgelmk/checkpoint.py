@@ -17,8 +17,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import torch
-
 FORMAT = "edgelmk-checkpoint-1"
 
 
@@ -28,6 +26,8 @@ class CheckpointError(ValueError):
 
 def save_atomic(content: dict, path: str | Path) -> Path:
     """Write ``content`` to ``path`` so that readers see either the old file or the whole new one."""
+    import torch
+
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -48,6 +48,8 @@ def load(path: str | Path) -> dict[str, Any]:
         CheckpointError: missing, truncated or corrupt files, or files that are not edgelmk
             checkpoints.
     """
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} not found")

@@ -217,14 +217,16 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a recipe value, e.g. --set optim.lr=3e-4 (repeatable; values are YAML).")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: runs/<recipe name>].")
-@click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly where it stopped.")
-@click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present].")
+@click.option("--resume", is_flag=True, help="Continue from OUT/last.pt (larq: last.larq.npz) exactly where it stopped.")
+@click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present; torch backend only].")
 def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None) -> None:
     """Train the network of RECIPE (a YAML file from recipes/).
 
     Writes OUT/last.pt every epoch (and on Ctrl-C), OUT/best.pt, OUT/recipe.yaml,
     OUT/metrics.csv and TensorBoard logs; prints the validation metric each epoch and a
-    final table next to the mean-shape baseline.
+    final table next to the mean-shape baseline. With --set model.backend=larq the same
+    network trains in Keras + Larq (fp32 or w1a1; checkpoints OUT/best.larq.npz and
+    OUT/last.larq.npz, which `edgelmk export --target lce|tflite` takes).
 
     Example: edgelmk train recipes/quickstart.yaml --out runs/quickstart
     """
@@ -235,18 +237,29 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     config = _load_recipe(recipe_path, overrides)
     with _reported():
         check_data_paths(config)
-    if config["model"]["backend"] != "torch":
-        raise click.ClickException(f"model.backend={config['model']['backend']} is not available yet; "
-                                   "use model.backend=torch")
-    from edgelmk import engine
+    from edgelmk.training import TrainingError
 
     out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
-    if not resume and (out_dir / "last.pt").exists():
+    if config["model"]["backend"] == "larq":
+        if device:
+            raise click.BadParameter("the larq backend runs where TensorFlow puts it; leave --device out",
+                                     param_hint="--device")
+        with _reported(ImportError):
+            from edgelmk.keras import engine as larq_engine
+
+        last, best_name = larq_engine.LAST, larq_engine.BEST
+        start = lambda: larq_engine.LarqTrainer(config, out_dir, resume=resume, log=click.echo)  # noqa: E731
+    else:
+        from edgelmk import engine
+
+        last, best_name = "last.pt", "best.pt"
+        start = lambda: engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)  # noqa: E731
+    if not resume and (out_dir / last).exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
     try:
-        with _reported(engine.TrainingError):
-            trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
+        with _reported(TrainingError):
+            trainer = start()
             report = trainer.fit()
             baseline = trainer.mean_shape_baseline()
     except KeyboardInterrupt:
@@ -254,7 +267,7 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     best = trainer.best
     _print_table(f"validation ({trainer.metric}, {len(trainer.val_crops)} samples; best epoch {best['epoch']})",
                  {"final model": report, "mean-shape baseline": baseline})
-    click.echo(f"checkpoints: {out_dir / 'best.pt'}, {out_dir / 'last.pt'}")
+    click.echo(f"checkpoints: {out_dir / best_name}, {out_dir / last}")
 
 
 @main.command("eval")
@@ -357,11 +370,13 @@ def predict(model_path: str, source: str, out: str, box: str | None, device: str
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override recipe values, e.g. data paths on another machine.")
 def export(checkpoint_path: str, target: str, int8: bool, out: str, samples: int, overrides: tuple[str, ...]) -> None:
-    """Export CHECKPOINT for deployment and check it against PyTorch.
+    """Export CHECKPOINT for deployment and check it against the trained model.
 
-    Writes model.onnx or model.tflite plus model.json (codec, input size and quantization,
-    keypoint names, flip pairs) into OUT, then runs the exported file through the edgelmk
-    runtime on validation crops and prints how far its keypoints are from PyTorch's.
+    CHECKPOINT is a .pt (PyTorch backend: every target) or a .larq.npz (Larq backend: tflite
+    and lce). Writes model.onnx or model.tflite plus model.json (codec, input size and
+    quantization, keypoint names, flip pairs) into OUT, then runs the exported file through the
+    edgelmk runtime on validation crops and prints how far its keypoints are from the trained
+    model's.
 
     \b
     Examples:
@@ -375,7 +390,7 @@ def export(checkpoint_path: str, target: str, int8: bool, out: str, samples: int
                                     overrides=overrides)
     report = content["parity"]
     click.echo(f"wrote {out}/{content['model_file']} and {out}/model.json")
-    click.echo(f"parity vs PyTorch on {report['samples']} validation crops: keypoint difference max "
+    click.echo(f"parity vs the trained model on {report['samples']} validation crops: keypoint difference max "
                f"{report['max_px']:.4f} px, mean {report['mean_px']:.4f} px, 99th percentile {report['p99_px']:.4f} px "
                f"(pixels of the {content['input']['hw'][0]}x{content['input']['hw'][1]} input)")
 
@@ -411,12 +426,18 @@ def bench(model_path: str, threads: int, runs: int, warmup: int, as_json: bool) 
 def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
     """Print RECIPE's network: parameters, multiply-accumulates by arithmetic, deployed sizes.
 
+    For model.backend=larq: Larq's own model summary (per layer, binarized vs float parameters,
+    memory and MACs).
+
     Example: edgelmk info recipes/quickstart.yaml --set model.precision=fp32
     """
+    config = _load_recipe(recipe_path, overrides)
+    if config["model"]["backend"] == "larq":
+        _larq_info(config)
+        return
     from edgelmk import engine
     from edgelmk.nn.summary import summarize
 
-    config = _load_recipe(recipe_path, overrides)
     with _reported():
         model = engine.build_model(config, engine.recipe_skeleton(config).num_keypoints)
     summary = summarize(model, tuple(config["data"]["input_hw"]))
@@ -432,6 +453,22 @@ def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
     click.echo(f"{'total':<12}{sum(parameters.values()):>14,}{sum(macs.values()):>16,}")
     click.echo("estimated weight size: " + ", ".join(f"{label} {size / 1024:,.0f} KiB"
                                                      for label, size in summary["size_bytes"].items()))
+
+
+def _larq_info(config: dict) -> None:
+    """``larq.models.summary`` of the Keras network a larq-backend recipe trains."""
+    with _reported(ImportError):
+        from edgelmk.keras import engine as larq_engine
+        from edgelmk.keras.hourglass import build_hourglass
+        from edgelmk.keras.layers import lq
+        from edgelmk.training import recipe_skeleton
+
+        architecture = larq_engine.model_config(config, recipe_skeleton(config).num_keypoints)
+    model_config = config["model"]
+    click.echo(f"{model_config['name']} {model_config['precision']} in Keras + Larq ({model_config['block']} blocks, "
+               f"width {model_config['width']}, depth {model_config['depth']}, {model_config['stacks']} stack(s)); "
+               f"input {config['data']['input_hw']}, heatmaps {config['codec']['heatmap_hw']}")
+    lq.models.summary(build_hourglass(architecture, all_stacks=True), print_fn=click.echo)
 
 
 if __name__ == "__main__":

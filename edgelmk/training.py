@@ -20,6 +20,9 @@ from edgelmk.codecs import CODECS
 from edgelmk.data import DATASETS
 from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders, to_original
 
+#: per-channel RGB normalisation of 0..1 pixels that both backends' networks apply first
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 HIGHER_IS_BETTER = {"nme": False, "pckh": True, "coco_ap": True}
 
 
@@ -170,6 +173,28 @@ def recipe_skeleton(config: dict):
         raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
                                   "data.train.skeleton (300w, wflw, cofw or aflw)")
     return skeleton
+
+
+def hourglass_config(num_keypoints: int, input_hw, heatmap_hw, precision: str, block: str, width: int, depth: int,
+                     stacks: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> dict[str, Any]:
+    """The checked architecture of a stacked hourglass, as both backends build it (``StackedHourglass.config``).
+
+    Raises:
+        ValueError: sizes that the architecture cannot take, saying which.
+    """
+    input_hw, heatmap_hw = geometry.as_hw(input_hw, "input_hw"), geometry.as_hw(heatmap_hw, "heatmap_hw")
+    stride = input_hw[0] // heatmap_hw[0]
+    if input_hw[0] % heatmap_hw[0] or input_hw[1] != heatmap_hw[1] * stride or stride < 2 or stride & (stride - 1):
+        raise ValueError(f"input_hw {input_hw} must be heatmap_hw {heatmap_hw} times one power of 2 "
+                         ">= 2 on both axes (e.g. 128x128 input, 16x16 heatmaps)")
+    if min(heatmap_hw) < 2 ** depth:
+        raise ValueError(f"depth {depth} halves the {heatmap_hw} heatmap below 1 pixel; use depth <= "
+                         f"{int(math.log2(min(heatmap_hw)))}")
+    if width % 4 or width < 8 or stacks < 1 or num_keypoints < 1:
+        raise ValueError("width must be a multiple of 4 (>= 8), stacks and num_keypoints >= 1")
+    return {"num_keypoints": num_keypoints, "input_hw": list(input_hw), "heatmap_hw": list(heatmap_hw),
+            "precision": precision, "block": block, "width": width, "depth": depth, "stacks": stacks,
+            "mean": list(mean), "std": list(std)}
 
 
 def lr_factor(config: dict, steps_per_epoch: int) -> Callable[[int], float]:

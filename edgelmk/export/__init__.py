@@ -4,6 +4,10 @@ Targets (see :data:`TARGETS`): ``onnx`` (float, or int8 with ``int8=True``), ``t
 full-integer int8) and ``lce`` (binarized models with Larq Compute Engine's binary ops). Every
 export is checked against the PyTorch model on crops of the recipe's validation data, through
 the same runtime users deploy with (:class:`edgelmk.runtime.LandmarkModel`).
+
+Checkpoints of both training backends export: PyTorch ``.pt`` files to every target, and the
+Keras + Larq backend's ``.larq.npz`` files to ``tflite`` and ``lce`` (their parity reference is
+the Keras model).
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
-from edgelmk import __version__, engine
+from edgelmk import __version__, training
 from edgelmk.codecs import OUTPUT_ACTIVATIONS
 from edgelmk.progress import progress_bar
 from edgelmk.runtime import LandmarkModel
@@ -33,10 +36,12 @@ def _exporter(target: str) -> Callable:
     return to_tflite.export_lce if target == "lce" else to_tflite.export_tflite
 
 
-def check_target(precision: str, target: str, int8: bool) -> None:
+def check_target(precision: str, target: str, int8: bool, backend: str = "torch") -> None:
     """Refuse early (before loading data) what a target cannot express, naming what would work."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if backend == "larq" and target == "onnx":
+        raise ValueError("a Larq checkpoint exports to --target tflite or lce; for ONNX train with model.backend=torch")
     if target in ("tflite", "lce") and precision == "w8a8":
         raise ValueError("w8a8 layers (Brevitas QuantConv2d / QuantReLU) have no Keras mirror for target "
                          f"{target}; export this checkpoint with --target onnx --int8")
@@ -52,9 +57,9 @@ def check_target(precision: str, target: str, int8: bool) -> None:
 
 def calibration_crops(config: dict, count: int) -> np.ndarray:
     """(N, H, W, 3) uint8 evaluation crops of the first ``count`` samples of the recipe's validation data."""
-    dataset = engine.build_dataset(config, "val")
+    dataset = training.build_dataset(config, "val")
     with progress_bar(min(count, len(dataset)), "calibration crops") as bar:
-        crops = engine.crop_all(dataset, engine.eval_transform(config), bar.update, limit=count)
+        crops = training.crop_all(dataset, training.eval_transform(config), bar.update, limit=count)
     if not crops:
         raise ValueError("the recipe's validation data (data.val) is empty: export needs its images for calibration "
                          "and the parity check")
@@ -63,7 +68,7 @@ def calibration_crops(config: dict, count: int) -> np.ndarray:
 
 def sidecar_content(model, config: dict, codec, target: str, int8: bool, tensors: dict, file_name: str) -> dict:
     """Everything the runtime needs besides the network (:mod:`edgelmk.runtime.sidecar`)."""
-    skeleton = engine.recipe_skeleton(config)
+    skeleton = training.recipe_skeleton(config)
     model_config = model.config
     return {
         "format": sidecars.FORMAT, "edgelmk_version": __version__, "model_file": file_name, "target": target,
@@ -79,11 +84,34 @@ def sidecar_content(model, config: dict, codec, target: str, int8: bool, tensors
     }
 
 
-def parity(model, codec, exported: LandmarkModel, crops: np.ndarray) -> dict[str, Any]:
-    """Keypoint differences (pixels of the network input) between PyTorch and the exported model."""
-    reference, _ = engine.predict_crops(model, codec, crops, torch.device("cpu"))
+Predictor = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def load_for_export(checkpoint_path: str | Path, overrides=()) -> tuple[Any, dict, Any, str, Predictor]:
+    """(model, recipe, codec, backend, reference) of a checkpoint of either backend.
+
+    ``reference(crops)`` runs the trained model itself ((N, H, W, 3) uint8 -> keypoints, scores).
+    """
+    from edgelmk.keras.checkpoint import is_larq_checkpoint
+
+    if is_larq_checkpoint(checkpoint_path):
+        from edgelmk.keras import engine as larq_engine
+
+        model, config, codec = larq_engine.load_checkpoint(checkpoint_path, overrides)
+        return model, config, codec, "larq", lambda crops: larq_engine.predict_crops(model, codec, crops)
+    import torch
+
+    from edgelmk import engine
+
+    model, config, codec = engine.load_model(checkpoint_path, "cpu", overrides)
+    return model, config, codec, "torch", lambda crops: engine.predict_crops(model, codec, crops, torch.device("cpu"))
+
+
+def parity(reference: Predictor, exported: LandmarkModel, crops: np.ndarray) -> dict[str, Any]:
+    """Keypoint differences (pixels of the network input) between the trained and the exported model."""
+    expected, _ = reference(crops)
     predicted, _ = exported.predict_crops(crops)
-    distance = np.linalg.norm(predicted - reference, axis=-1)
+    distance = np.linalg.norm(predicted - expected, axis=-1)
     return {"samples": int(len(crops)), "max_px": float(distance.max()), "mean_px": float(distance.mean()),
             "p99_px": float(np.percentile(distance, 99))}
 
@@ -93,7 +121,7 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
     """Export a checkpoint; returns the sidecar content including its ``parity`` report.
 
     Args:
-        checkpoint_path: a ``.pt`` written by ``edgelmk train``.
+        checkpoint_path: a ``.pt`` or ``.larq.npz`` written by ``edgelmk train``.
         target: onnx, tflite or lce.
         out_dir: folder for ``model.onnx`` / ``model.tflite`` and ``model.json`` (created if needed).
         int8: full-integer (tflite) or QDQ (onnx) quantization, calibrated on ``samples`` crops.
@@ -102,8 +130,8 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
     """
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
-    model, config, codec = engine.load_model(checkpoint_path, "cpu", overrides)
-    check_target(model.config["precision"], target, int8)
+    model, config, codec, backend, reference = load_for_export(checkpoint_path, overrides)
+    check_target(model.config["precision"], target, int8, backend)
     crops = calibration_crops(config, samples)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +146,8 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
         partial.unlink(missing_ok=True)
     content = sidecar_content(model, config, codec, target, int8, tensors, model_path.name)
     sidecars.write(sidecars.sidecar_path(model_path), content)
-    log(f"checking {model_path} against PyTorch on {len(crops)} validation crops")
-    content["parity"] = parity(model, codec, LandmarkModel(model_path), crops)
+    log(f"checking {model_path} against the {'Keras' if backend == 'larq' else 'PyTorch'} model on {len(crops)} "
+        "validation crops")
+    content["parity"] = parity(reference, LandmarkModel(model_path), crops)
     sidecars.write(sidecars.sidecar_path(model_path), content)
     return content

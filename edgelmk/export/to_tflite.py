@@ -20,11 +20,18 @@ from edgelmk.optional import require
 
 
 def keras_mirror(model, codec_name: str):
-    """The Keras model equal to ``model`` (a trained StackedHourglass) ending with the codec's activation."""
-    from edgelmk.keras.hourglass import build_hourglass, load_torch_weights
+    """The Keras model equal to ``model`` ending with the codec's activation, for conversion.
+
+    ``model`` is a trained PyTorch StackedHourglass (weights copied by layer name) or a Larq
+    backend's :class:`edgelmk.keras.engine.LarqModel` (its last stack, weights copied by name).
+    """
+    from edgelmk.keras.hourglass import build_hourglass, copy_weights_by_name, load_torch_weights
 
     mirror = build_hourglass(model.config, OUTPUT_ACTIVATIONS.get(codec_name, "none"))
-    load_torch_weights(mirror, model.state_dict())
+    if hasattr(model, "keras_model"):
+        copy_weights_by_name(model.keras_model, mirror)
+    else:
+        load_torch_weights(mirror, model.state_dict())
     return mirror
 
 

@@ -70,12 +70,15 @@ class _Builder:
         return keras.layers.Add(name=f"{name}.add")([self.block(kind, f"{name}.skip", x, width), up])
 
 
-def build_hourglass(config: dict[str, Any], output_activation: str = "none") -> keras.Model:
+def build_hourglass(config: dict[str, Any], output_activation: str = "none", all_stacks: bool = False
+                    ) -> keras.Model:
     """A Keras stacked hourglass from a PyTorch model's ``config`` (``StackedHourglass.config``).
 
     Args:
         config: num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks, mean, std.
         output_activation: ``none`` or ``spatial_softmax`` (appended after the last stack).
+        all_stacks: return every stack's raw maps, a list of (N, h, w, K), for training with
+            intermediate supervision (then ``output_activation`` must be ``none``).
     """
     reason = unsupported_precision(config["precision"])
     if reason:
@@ -102,22 +105,43 @@ def build_hourglass(config: dict[str, Any], output_activation: str = "none") -> 
         channels, index = out, index + 2
     x = builder.block(kind, f"stem.{index}", x, width)
 
-    maps = None
+    maps, stack_maps = None, []
     for stack in range(stacks):
         features = builder.hourglass(kind, f"hourglasses.{stack}", x, width, config["depth"])
         features = builder.block(kind, f"features.{stack}.0", features, width)
         features = builder.conv_unit(f"features.{stack}.1", features, width, 1)
         head = keras.layers.ReLU(name=f"heads.{stack}.1")(builder.batch_norm(f"heads.{stack}.0", features))
         maps = keras.layers.Conv2D(k, 1, name=f"heads.{stack}.2")(head)
+        stack_maps.append(maps)
         if stack < stacks - 1:
             merged_features = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_features.{stack}")(features)
             merged_maps = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_maps.{stack}")(maps)
             x = keras.layers.Add(name=f"merge.{stack}")([x, merged_features, merged_maps])
+    if all_stacks:
+        if output_activation != "none":
+            raise ValueError("all_stacks returns raw maps for the losses; build without an output activation")
+        return keras.Model(images, stack_maps, name="stacked_hourglass")
     if output_activation == "spatial_softmax":
         maps = SpatialSoftmax(name="spatial_softmax")(maps)
     elif output_activation != "none":
         raise ValueError(f"unknown output activation {output_activation!r}; expected none or spatial_softmax")
     return keras.Model(images, maps, name="stacked_hourglass")
+
+
+def copy_weights_by_name(source: keras.Model, target: keras.Model) -> None:
+    """Copy every weighted layer of ``target`` from the layer of the same name in ``source``.
+
+    Raises:
+        ValueError: naming a layer that ``source`` lacks (another architecture).
+    """
+    for layer in target.layers:
+        if not layer.weights:
+            continue
+        try:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+        except ValueError as error:
+            raise ValueError(f"layer {layer.name!r} cannot be copied: {error}; the models differ in architecture") \
+                from None
 
 
 def load_torch_weights(model: keras.Model, state_dict: dict[str, Any]) -> None:

@@ -18,12 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from edgelmk.geometry import as_hw
 from edgelmk.nn.blocks import BLOCKS
 from edgelmk.nn.quant import PRECISIONS, conv_unit, edge_conv
+from edgelmk.training import IMAGENET_MEAN, IMAGENET_STD, hourglass_config
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class Hourglass(nn.Module):
@@ -64,24 +62,14 @@ class StackedHourglass(nn.Module):
                  block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
         super().__init__()
-        self.input_hw, self.heatmap_hw = as_hw(input_hw, "input_hw"), as_hw(heatmap_hw, "heatmap_hw")
-        stride = self.input_hw[0] // self.heatmap_hw[0]
-        if (self.input_hw[0] % self.heatmap_hw[0] or self.input_hw[1] != self.heatmap_hw[1] * stride or stride < 2
-                or stride & (stride - 1)):
-            raise ValueError(f"input_hw {self.input_hw} must be heatmap_hw {self.heatmap_hw} times one power of 2 "
-                             ">= 2 on both axes (e.g. 128x128 input, 16x16 heatmaps)")
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
         if block not in BLOCKS:
             raise ValueError(f"unknown block {block!r}; choose one of {', '.join(BLOCKS)}")
-        if min(self.heatmap_hw) < 2 ** depth:
-            raise ValueError(f"depth {depth} halves the {self.heatmap_hw} heatmap below 1 pixel; use depth <= "
-                             f"{int(math.log2(min(self.heatmap_hw)))}")
-        if width % 4 or width < 8 or stacks < 1 or num_keypoints < 1:
-            raise ValueError("width must be a multiple of 4 (>= 8), stacks and num_keypoints >= 1")
-        self.config = {"num_keypoints": num_keypoints, "input_hw": list(self.input_hw),
-                       "heatmap_hw": list(self.heatmap_hw), "precision": precision, "block": block, "width": width,
-                       "depth": depth, "stacks": stacks, "mean": list(mean), "std": list(std)}
+        self.config = hourglass_config(num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks,
+                                       mean, std)
+        self.input_hw, self.heatmap_hw = tuple(self.config["input_hw"]), tuple(self.config["heatmap_hw"])
+        stride = self.input_hw[0] // self.heatmap_hw[0]
         self.register_buffer("pixel_mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1) * 255.0)
         self.register_buffer("pixel_scale", 1.0 / (torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1) * 255.0))
         block_cls = BLOCKS[block]

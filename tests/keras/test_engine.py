@@ -1,0 +1,134 @@
+"""The Keras + Larq training backend: losses equal the PyTorch ones, training, checkpoints,
+exact resume, export of its checkpoints, and the command line."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import optional_import
+from tests.test_engine import tiny
+
+optional_import("larq")
+torch = optional_import("torch")
+
+from edgelmk import recipe  # noqa: E402
+from edgelmk.checkpoint import CheckpointError  # noqa: E402
+from edgelmk.cli import main  # noqa: E402
+from edgelmk.codecs import CODECS  # noqa: E402
+from edgelmk.keras import checkpoint as checkpoints  # noqa: E402
+from edgelmk.keras import engine as larq_engine  # noqa: E402
+from edgelmk.keras.layers import tf  # noqa: E402
+from edgelmk.keras.losses import build_loss  # noqa: E402
+from edgelmk.nn.losses import LOSSES, DEFAULT_LOSS  # noqa: E402
+from edgelmk.training import TrainingError  # noqa: E402
+
+
+def quiet(*_):
+    pass
+
+
+def larq(**changes):
+    return tiny(**{"model.backend": "larq", **changes})
+
+
+@pytest.mark.parametrize("codec_name,options", [("gaussian", {}), ("h3r", {}), ("dsnt", {"regularization": 0.5})])
+def test_losses_equal_the_pytorch_ones(codec_name, options):
+    rng = np.random.default_rng(0)
+    codec = CODECS.build({"name": codec_name, "input_hw": [32, 32], "heatmap_hw": [8, 8]})
+    keypoints = rng.uniform(0, 31, (4, 5, 2))
+    visible = rng.random((4, 5)) > 0.2
+    target = codec.encode(keypoints, visible, rng=rng)
+    outputs = [rng.normal(0, 2, (4, 5, 8, 8)).astype(np.float32) for _ in range(2)]  # two stacks, NCHW
+    torch_loss = LOSSES.build({"name": DEFAULT_LOSS[codec_name], **options})(
+        [torch.from_numpy(o) for o in outputs], {key: torch.from_numpy(value) for key, value in target.items()})
+    nhwc = {key: value.transpose(0, 2, 3, 1) if key == "heatmaps" else value for key, value in target.items()}
+    keras_loss = build_loss(codec_name, options)([tf.constant(o.transpose(0, 2, 3, 1)) for o in outputs],
+                                                 {key: tf.constant(value) for key, value in nhwc.items()})
+    assert float(keras_loss) == pytest.approx(float(torch_loss), rel=1e-5)
+
+
+def test_training_writes_checkpoints_logs_and_a_report(tmp_path):
+    trainer = larq_engine.LarqTrainer(larq(), tmp_path, log=quiet)
+    report = trainer.fit()
+    assert set(report) >= {"NME", "FR@0.10"} and np.isfinite(report["NME"])
+    assert {"last.larq.npz", "best.larq.npz", "recipe.yaml", "metrics.csv", "tensorboard"} <= {
+        p.name for p in tmp_path.iterdir()}
+    assert len((tmp_path / "metrics.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
+    state, weights, optimizer = checkpoints.load(tmp_path / "last.larq.npz")
+    assert state["epoch"] == 2 and state["batches_done"] == 0 and state["recipe"] == trainer.config
+    assert len(weights) == len(trainer.model.keras_model.weights) and optimizer
+    assert set(trainer.mean_shape_baseline()) == set(report)
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
+    reference = larq_engine.LarqTrainer(larq(), tmp_path / "whole", log=quiet)
+    reference.fit()
+
+    def interrupt(step):
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        larq_engine.LarqTrainer(larq(), tmp_path / "split", log=quiet, on_step=interrupt).fit()
+    assert checkpoints.load(tmp_path / "split" / "last.larq.npz")[0]["batches_done"] == 1
+    resumed = larq_engine.LarqTrainer(larq(), tmp_path / "split", resume=True, log=quiet)
+    resumed.fit()
+    for expected, got in zip(reference.model.keras_model.get_weights(), resumed.model.keras_model.get_weights()):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_resume_refuses_another_recipe_and_a_corrupt_checkpoint(tmp_path):
+    larq_engine.LarqTrainer(larq(**{"optim.epochs": 1}), tmp_path, log=quiet).fit()
+    with pytest.raises(TrainingError, match="different recipe"):
+        larq_engine.LarqTrainer(larq(**{"optim.epochs": 1, "optim.lr": 0.01}), tmp_path, resume=True, log=quiet)
+    (tmp_path / "broken.larq.npz").write_bytes((tmp_path / "last.larq.npz").read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="broken.larq.npz is not a readable Larq checkpoint"):
+        larq_engine.load_checkpoint(tmp_path / "broken.larq.npz")
+
+
+def test_recipes_the_backend_cannot_train_fail_clearly():
+    with pytest.raises(recipe.RecipeError, match="needs model.backend=torch"):
+        larq_engine.model_config(larq(**{"model.precision": "w8a8"}), 68)
+    with pytest.raises(recipe.RecipeError, match="heatmap_hw"):
+        larq_engine.model_config(larq(**{"codec.heatmap_hw": "[7, 7]"}), 68)
+
+
+@pytest.fixture(scope="module")
+def larq_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("larq_run")
+    larq_engine.LarqTrainer(larq(), folder, log=quiet).fit()
+    return folder / "best.larq.npz"
+
+
+def test_export_to_lce_has_binary_ops_and_matches_keras(larq_checkpoint, tmp_path):
+    from edgelmk.export import export_checkpoint
+    from edgelmk.export.to_tflite import operator_counts
+
+    content = export_checkpoint(larq_checkpoint, "lce", tmp_path, samples=8, log=quiet)
+    assert operator_counts((tmp_path / "model.tflite").read_bytes())["LceBconv2d"] > 10
+    assert content["parity"]["max_px"] < 0.05
+
+
+def test_export_to_int8_tflite_and_the_onnx_refusal(larq_checkpoint, tmp_path):
+    from edgelmk.export import export_checkpoint
+
+    content = export_checkpoint(larq_checkpoint, "tflite", tmp_path, int8=True, samples=8, log=quiet)
+    assert content["input"]["dtype"] == content["output"]["dtype"] == "int8"
+    with pytest.raises(ValueError, match="exports to --target tflite or lce"):
+        export_checkpoint(larq_checkpoint, "onnx", tmp_path / "onnx", samples=8, log=quiet)
+
+
+def test_cli_trains_with_the_larq_backend_and_summarizes_it(tmp_path):
+    recipe_path = tmp_path / "tiny.yaml"
+    recipe.dump(tiny(**{"optim.epochs": 1}), recipe_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", str(recipe_path), "--set", "model.backend=larq", "--out",
+                                  str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "best.larq.npz" in result.output and (tmp_path / "run" / "best.larq.npz").is_file()
+    result = runner.invoke(main, ["train", str(recipe_path), "--set", "model.backend=larq", "--out",
+                                  str(tmp_path / "run")])
+    assert result.exit_code == 1 and "already holds a run" in result.output
+    result = runner.invoke(main, ["info", str(recipe_path), "--set", "model.backend=larq"])
+    assert result.exit_code == 0, result.output
+    assert "Ratio of MACs that are binarized" in result.output and "Model size" in result.output
