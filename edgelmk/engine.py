@@ -24,6 +24,7 @@ import torch
 from edgelmk import __version__, checkpoint
 from edgelmk import recipe as recipes
 from edgelmk.data.transforms import to_original
+from edgelmk.keras.checkpoint import is_larq_checkpoint
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
@@ -131,6 +132,10 @@ def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: tor
 
 def load_model(checkpoint_path: str | Path, device: str | None = None, overrides=(), extra: dict | None = None):
     """(model in eval mode, resolved recipe, codec) from a checkpoint, recipe values overridable."""
+    if is_larq_checkpoint(checkpoint_path):
+        raise checkpoint.CheckpointError(
+            f"{checkpoint_path} is a Keras + Larq checkpoint; this command takes PyTorch checkpoints (.pt). Export it "
+            "(edgelmk export CHECKPOINT --target tflite --out DIR) and give DIR/model.tflite to edgelmk predict")
     state = checkpoint.load(checkpoint_path)
     config = state["recipe"]
     settings = list(overrides) + [f"{key}={value}" for key, value in (extra or {}).items()]

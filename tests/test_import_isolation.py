@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 from tests.conftest import REPO_ROOT
+from tests.test_engine import TINY
 
 BLOCKER = textwrap.dedent(
     """
@@ -69,3 +70,24 @@ def test_runtime_runs_exported_models_without_torch_or_tensorflow(export_factory
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+def test_larq_backend_trains_and_exports_without_torch(tmp_path):
+    """The Keras + Larq backend needs the tflite extra only: here torch and brevitas are blocked."""
+    code = BLOCKER.replace('{"torch", "tensorflow", "tf_keras", "larq", "brevitas"}', '{"torch", "brevitas"}')
+    script = code + textwrap.dedent(
+        f"""
+        from edgelmk import recipe
+        from edgelmk.export import export_checkpoint
+        from edgelmk.keras.engine import LarqTrainer
+        config = recipe.resolve(recipe.apply_overrides({TINY!r}, ["model.backend=larq", "optim.epochs=1"]))
+        LarqTrainer(config, r"{tmp_path}", log=lambda *_: None).fit()
+        content = export_checkpoint(r"{tmp_path / 'best.larq.npz'}", "lce", r"{tmp_path / 'lce'}", samples=4,
+                                    log=lambda *_: None)
+        assert "torch" not in sys.modules
+        print("ok", content["target"])
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok lce")

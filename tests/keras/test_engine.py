@@ -132,3 +132,9 @@ def test_cli_trains_with_the_larq_backend_and_summarizes_it(tmp_path):
     result = runner.invoke(main, ["info", str(recipe_path), "--set", "model.backend=larq"])
     assert result.exit_code == 0, result.output
     assert "Ratio of MACs that are binarized" in result.output and "Model size" in result.output
+
+
+def test_eval_and_predict_refuse_a_larq_checkpoint_with_advice(larq_checkpoint):
+    result = CliRunner().invoke(main, ["eval", str(larq_checkpoint)])
+    assert result.exit_code == 1
+    assert "Keras + Larq checkpoint" in result.output and "edgelmk export" in result.output
