@@ -15,7 +15,9 @@ import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
+
+from edgelmk.training import TrainingError
 
 FORMAT = "edgelmk-checkpoint-1"
 
@@ -24,21 +26,42 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message names the file and why."""
 
 
-def save_atomic(content: dict, path: str | Path) -> Path:
-    """Write ``content`` to ``path`` so that readers see either the old file or the whole new one."""
-    import torch
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
+    """Call ``write(handle)`` on a temporary file beside ``path``, flush it to disk, rename it over ``path``.
 
+    Readers see either the old file or the whole new one, whatever happens in between.
+    """
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
-            torch.save({"format": FORMAT, **content}, handle)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def save_atomic(content: dict, path: str | Path) -> Path:
+    """Write ``content`` to ``path`` so that readers see either the old file or the whole new one."""
+    import torch
+
+    return write_atomic(path, lambda handle: torch.save({"format": FORMAT, **content}, handle))
+
+
+def check_same_recipe(saved: dict, current: dict, path: Path) -> None:
+    """Refuse to resume a run whose checkpoint was trained with another recipe, naming the sections that differ.
+
+    Raises:
+        TrainingError
+    """
+    if saved == current:
+        return
+    differing = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))
+    raise TrainingError(f"{path} was trained with a different recipe (sections differ: {', '.join(differing)}); "
+                        "resume with the same recipe and --set values, or start a new --out folder")
 
 
 def load(path: str | Path) -> dict[str, Any]:

@@ -240,12 +240,7 @@ class Trainer:
 
     def _restore(self, path: Path) -> None:
         state = checkpoint.load(path)
-        if state["recipe"] != self.config:
-            differing = sorted(key for key in set(state["recipe"]) | set(self.config)
-                               if state["recipe"].get(key) != self.config.get(key))
-            raise TrainingError(f"{path} was trained with a different recipe (sections differ: "
-                                f"{', '.join(differing)}); resume with the same recipe and --set values, "
-                                "or start a new --out folder")
+        checkpoint.check_same_recipe(state["recipe"], self.config, path)
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as error:

@@ -10,14 +10,13 @@ flushed, then renamed over the target.
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edgelmk.checkpoint import CheckpointError
+from edgelmk.checkpoint import CheckpointError, write_atomic
 
 FORMAT = "edgelmk-larq-checkpoint-1"
 SUFFIX = ".larq.npz"
@@ -31,20 +30,10 @@ def is_larq_checkpoint(path: str | Path) -> bool:
 def save_atomic(path: str | Path, state: dict[str, Any], weights: list[np.ndarray],
                 optimizer: list[np.ndarray]) -> Path:
     """Write a checkpoint so that readers see either the old file or the whole new one."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     arrays = {"state": np.frombuffer(json.dumps({"format": FORMAT, **state}).encode(), dtype=np.uint8)}
     arrays.update({f"weight_{i:05d}": value for i, value in enumerate(weights)})
     arrays.update({f"optimizer_{i:05d}": value for i, value in enumerate(optimizer)})
-    try:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return write_atomic(path, lambda handle: np.savez(handle, **arrays))
 
 
 def load(path: str | Path) -> tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from edgelmk import __version__, training
 from edgelmk import recipe as recipes
-from edgelmk.checkpoint import CheckpointError
+from edgelmk.checkpoint import CheckpointError, check_same_recipe
 from edgelmk.codecs import OUTPUT_ACTIVATIONS
 from edgelmk.codecs.dsnt import flat_softmax
 from edgelmk.keras import checkpoint as checkpoints
@@ -176,12 +176,7 @@ class LarqTrainer:
             state, weights, optimizer = checkpoints.load(path)
         except CheckpointError as error:
             raise training.TrainingError(str(error)) from None
-        if state["recipe"] != self.config:
-            differing = sorted(key for key in set(state["recipe"]) | set(self.config)
-                               if state["recipe"].get(key) != self.config.get(key))
-            raise training.TrainingError(f"{path} was trained with a different recipe (sections differ: "
-                                         f"{', '.join(differing)}); resume with the same recipe and --set values, "
-                                         "or start a new --out folder")
+        check_same_recipe(state["recipe"], self.config, path)
         _set_weights(self.model.keras_model, weights, state["weight_names"], path, training.TrainingError)
         for variable, value in zip(self.optimizer.variables(), optimizer):
             variable.assign(value)
