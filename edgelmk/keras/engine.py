@@ -108,6 +108,23 @@ def _set_weights(keras_model, weights: list, names: list[str], path: Path, error
     keras_model.set_weights(weights)
 
 
+def _write_scalars(writer, row: dict) -> None:
+    """An epoch's row as TensorBoard scalars.
+
+    Written with TensorFlow's core ``tf.summary.write`` and the scalar plugin's metadata, not
+    ``tf.summary.scalar``: a PyTorch run earlier in the process may have made TensorBoard's
+    TensorFlow shim a stub (``engine.Trainer._tensorboard``), which ``tf.summary.scalar`` needs.
+    """
+    from tensorboard.plugins.scalar.metadata import create_summary_metadata
+
+    metadata = create_summary_metadata(display_name=None, description=None).SerializeToString()
+    with writer.as_default():
+        for key, value in row.items():
+            if key != "epoch":
+                tf.summary.write(key, tf.constant(value, tf.float32), step=row["epoch"], metadata=metadata)
+    writer.flush()
+
+
 class LarqTrainer:
     """Train a recipe with Keras + Larq into ``out_dir``; the interface of :class:`edgelmk.engine.Trainer`.
 
@@ -211,10 +228,7 @@ class LarqTrainer:
                 if improved:
                     self._save(BEST)
                 training.append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
-                with writer.as_default():
-                    for key, metric_value in row.items():
-                        if key != "epoch":
-                            tf.summary.scalar(key, metric_value, step=row["epoch"])
+                _write_scalars(writer, row)
                 self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  "
                          + "  ".join(f"{key} {v:.4f}" for key, v in report.items())
                          + f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")

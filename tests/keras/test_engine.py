@@ -1,12 +1,15 @@
 """The Keras + Larq training backend: losses equal the PyTorch ones, training, checkpoints,
 exact resume, export of its checkpoints, and the command line."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import optional_import
-from tests.test_engine import tiny
+from tests.conftest import REPO_ROOT, optional_import
+from tests.test_engine import TINY, tiny
 
 optional_import("larq")
 torch = optional_import("torch")
@@ -138,3 +141,19 @@ def test_eval_and_predict_refuse_a_larq_checkpoint_with_advice(larq_checkpoint):
     result = CliRunner().invoke(main, ["eval", str(larq_checkpoint)])
     assert result.exit_code == 1
     assert "Keras + Larq checkpoint" in result.output and "edgelmk export" in result.output
+
+
+def test_larq_trains_after_a_pytorch_run_in_the_same_process(tmp_path):
+    """The PyTorch engine hides TensorFlow from TensorBoard when TF is not loaded; Larq must still log."""
+    script = f"""
+from edgelmk import engine, recipe
+config = recipe.resolve(recipe.apply_overrides({TINY!r}, ["optim.epochs=1"]))
+engine.Trainer(config, r"{tmp_path / 'torch'}", log=lambda *_: None).fit()
+from edgelmk.keras.engine import LarqTrainer
+LarqTrainer(recipe.resolve(recipe.apply_overrides(config, ["model.backend=larq"])), r"{tmp_path / 'larq'}",
+            log=lambda *_: None).fit()
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "larq" / "tensorboard").iterdir())
