@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the offline Android build and the JVM tests use, all from Debian's archive:
-#   bookworm (installed with apt):  aapt (aapt + aapt2), zipalign, apksigner, junit4
+#   bookworm (installed with apt):  aapt (aapt + aapt2), zipalign, apksigner, junit4, zip
 #   bullseye (downloaded and unpacked into android-demo/build/debian-tools, not installed):
 #     libandroid-23-java (android.jar, API 23) and dalvik-exchange (the dx dexer)
 # Idempotent; prints the paths it provides. Exit status 1 with a reason when something is missing.
@@ -9,12 +9,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 tools="$here/build/debian-tools"
 
 missing=()
-for command in aapt aapt2 zipalign apksigner; do
+for command in aapt aapt2 zipalign apksigner zip; do
     command -v "$command" > /dev/null || missing+=("$command")
 done
 [ -f /usr/share/java/junit4.jar ] || missing+=(junit4)
 if [ ${#missing[@]} -gt 0 ]; then
-    packages="aapt zipalign apksigner junit4"
+    packages="aapt zipalign apksigner junit4 zip"
     if [ "$(id -u)" -eq 0 ]; then
         sudo=""
     elif command -v sudo > /dev/null; then
