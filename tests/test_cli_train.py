@@ -105,5 +105,6 @@ def test_recipe_and_checkpoint_errors_are_messages(tmp_path, tiny_recipe):
     (tmp_path / "broken.pt").write_bytes(b"PK\x03\x04 broken zip")
     result = run("eval", tmp_path / "broken.pt")
     assert result.exit_code == 1 and "not a readable checkpoint" in result.output
-    result = run("train", tiny_recipe, "--set", "model.backend=larq", "--out", tmp_path / "y")
-    assert result.exit_code == 1 and "not available yet" in result.output
+    result = run("train", tiny_recipe, "--set", "model.backend=larq", "--set", "model.precision=w8a8", "--out",
+                 tmp_path / "y")
+    assert result.exit_code == 1 and "w8a8 (Brevitas int8) needs model.backend=torch" in result.output
