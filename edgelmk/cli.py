@@ -247,19 +247,18 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
         with _reported(ImportError):
             from edgelmk.keras import engine as larq_engine
 
-        last, best_name = larq_engine.LAST, larq_engine.BEST
-        start = lambda: larq_engine.LarqTrainer(config, out_dir, resume=resume, log=click.echo)  # noqa: E731
+        trainer_class, options = larq_engine.LarqTrainer, {}
     else:
         from edgelmk import engine
 
-        last, best_name = "last.pt", "best.pt"
-        start = lambda: engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)  # noqa: E731
+        trainer_class, options = engine.Trainer, {"device": device}
+    last, best_name = trainer_class.LAST, trainer_class.BEST
     if not resume and (out_dir / last).exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
     try:
         with _reported(TrainingError):
-            trainer = start()
+            trainer = trainer_class(config, out_dir, resume=resume, log=click.echo, **options)
             report = trainer.fit()
             baseline = trainer.mean_shape_baseline()
     except KeyboardInterrupt:

@@ -30,7 +30,7 @@ from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
 from edgelmk.progress import progress_bar
 from edgelmk.training import (  # noqa: F401  (re-exported: callers use engine.build_dataset etc.)
-    CachedDataset, SampleEncoder, TrainingError, _from_recipe, append_metrics_row, build_codec, build_dataset,
+    CachedDataset, EpochLoop, SampleEncoder, TrainingError, _from_recipe, append_metrics_row, build_codec, build_dataset,
     crop_all, eval_transform, headline, improves, lr_factor, mean_shape_baseline, metric_for, recipe_skeleton, score,
     train_transform)
 
@@ -180,7 +180,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-class Trainer:
+class Trainer(EpochLoop):
     """Train a recipe into ``out_dir``.
 
     Args:
@@ -191,6 +191,8 @@ class Trainer:
         log: where progress lines go (``print`` by default).
         on_step: called with the global step after each optimizer step (tests use it).
     """
+
+    LAST, BEST = "last.pt", "best.pt"
 
     def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
                  log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
@@ -227,7 +229,7 @@ class Trainer:
         self.best: dict[str, Any] = {"value": None, "epoch": None}
         self.history: list[dict] = []
         if resume:
-            self._restore(self.out_dir / "last.pt")
+            self._restore(self.out_dir / self.LAST)
 
     # --- checkpoints ---
 
@@ -256,49 +258,6 @@ class Trainer:
         return checkpoint.save_atomic(self._state(), self.out_dir / name)
 
     # --- the loop ---
-
-    def fit(self) -> dict[str, float]:
-        """Train to the last epoch; returns the final validation report.
-
-        Raises:
-            TrainingError: on a non-finite loss (the last good checkpoint is kept) or when the
-                batch does not fit in memory.
-            KeyboardInterrupt: after saving a resumable ``last.pt``.
-        """
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        recipes.dump(self.config, self.out_dir / "recipe.yaml")
-        writer = self._tensorboard()
-        epochs = self.config["optim"]["epochs"]
-        report: dict[str, float] = {}
-        try:
-            while self.epoch < epochs:
-                started = time.time()
-                train_loss = self._train_epoch(epochs)
-                train_seconds = time.time() - started
-                report = self.validate()
-                value = headline(self.metric, report)
-                improved = improves(self.metric, value, self.best["value"])
-                if improved:
-                    self.best = {"value": value, "epoch": self.epoch + 1}
-                row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self.scheduler.get_last_lr()[0],
-                       "train_seconds": train_seconds, "seconds": time.time() - started, **report}
-                self.history.append(row)
-                self.epoch, self.batches_done = self.epoch + 1, 0
-                self._save("last.pt")
-                if improved:
-                    self._save("best.pt")
-                self._log_row(row, writer)
-                self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  {self._describe(report)}"
-                         f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")
-        except KeyboardInterrupt:
-            self._save("last.pt")
-            self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved {self.out_dir / 'last.pt'}"
-                     " - continue with --resume")
-            raise
-        finally:
-            if writer:
-                writer.close()
-        return report or self.validate()  # a resumed run that had already finished
 
     def _train_epoch(self, epochs: int) -> float:
         self.stream.epoch = self.epoch
@@ -330,7 +289,7 @@ class Trainer:
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"the loss became {loss.item()} at epoch {self.epoch + 1}, step {self.step + 1}; training "
-                    f"stopped and {self.out_dir / 'last.pt'} (the last good epoch) is kept. Likely cause: a "
+                    f"stopped and {self.out_dir / self.LAST} (the last good epoch) is kept. Likely cause: a "
                     f"learning rate too high for this model (optim.lr = {self.config['optim']['lr']}); try "
                     "--set optim.lr=... ten times smaller, or a warm-up (--set optim.warmup_epochs=1)")
             self.optimizer.zero_grad(set_to_none=True)
@@ -350,19 +309,14 @@ class Trainer:
         try:
             predicted, scores = predict_crops(self.model, self.codec, images, self.device)
         except ValueError as error:  # the codec refuses NaN output: the weights diverged in the last steps
-            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. {self.out_dir / 'last.pt'}"
+            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. {self.out_dir / self.LAST}"
                                 " (the last good epoch) is kept; try a smaller optim.lr") from None
         return score(self.metric, self.skeleton, self.val_crops, predicted, scores, self.val_dataset)
 
-    def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
-        """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
-        train_crops = crop_all(self.stream.dataset, eval_transform(self.config), limit=count)
-        return mean_shape_baseline(train_crops, self.val_crops, self.metric, self.skeleton)
+    def _learning_rate(self) -> float:
+        return self.scheduler.get_last_lr()[0]
 
-    def _describe(self, report: dict[str, float]) -> str:
-        return "  ".join(f"{key} {value:.4f}" for key, value in report.items())
-
-    def _tensorboard(self):
+    def _open_scalar_writer(self):
         if "tensorflow" not in sys.modules:
             # TensorBoard imports all of TensorFlow when it is installed (4 s and much memory) unless
             # this marker module exists: its "no_tensorflow" switch, writing the same event files.
@@ -374,9 +328,7 @@ class Trainer:
             return None
         return SummaryWriter(str(self.out_dir / "tensorboard"))
 
-    def _log_row(self, row: dict, writer) -> None:
-        append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
-        if writer:
-            for key, value in row.items():
-                if key != "epoch":
-                    writer.add_scalar(key, value, row["epoch"])
+    def _write_scalars(self, writer, row: dict) -> None:
+        for key, value in row.items():
+            if key != "epoch":
+                writer.add_scalar(key, value, row["epoch"])

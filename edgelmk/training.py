@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -249,3 +250,69 @@ def append_metrics_row(path: Path, row: dict, first: bool) -> None:
         if new:
             out.writeheader()
         out.writerow(row)
+
+
+class EpochLoop:
+    """The epoch loop both training backends share: train, validate, keep the best, checkpoint, log.
+
+    A backend's trainer sets ``config``, ``out_dir``, ``log``, ``metric``, ``skeleton``, ``stream``
+    (a :class:`SampleEncoder` or a wrapper with its ``dataset``), ``val_crops``, ``epoch``,
+    ``batches_done``, ``best`` and ``history``, names its checkpoint files ``LAST`` and ``BEST``, and
+    provides ``_train_epoch(epochs) -> mean loss``, ``validate() -> report``, ``_save(name)``,
+    ``_learning_rate()``, ``_open_scalar_writer()`` (None when TensorBoard is absent) and
+    ``_write_scalars(writer, row)``.
+    """
+
+    LAST: str
+    BEST: str
+
+    def fit(self) -> dict[str, float]:
+        """Train to the last epoch; returns the final validation report.
+
+        Raises:
+            TrainingError: on a non-finite loss (the last good checkpoint is kept) or when the
+                batch does not fit in memory.
+            KeyboardInterrupt: after saving a resumable ``LAST`` checkpoint.
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        recipes.dump(self.config, self.out_dir / "recipe.yaml")
+        writer = self._open_scalar_writer()
+        epochs = self.config["optim"]["epochs"]
+        report: dict[str, float] = {}
+        try:
+            while self.epoch < epochs:
+                started = time.time()
+                train_loss = self._train_epoch(epochs)
+                train_seconds = time.time() - started
+                report = self.validate()
+                value = headline(self.metric, report)
+                improved = improves(self.metric, value, self.best["value"])
+                if improved:
+                    self.best = {"value": value, "epoch": self.epoch + 1}
+                row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self._learning_rate(),
+                       "train_seconds": train_seconds, "seconds": time.time() - started, **report}
+                self.history.append(row)
+                self.epoch, self.batches_done = self.epoch + 1, 0
+                self._save(self.LAST)
+                if improved:
+                    self._save(self.BEST)
+                append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
+                if writer:
+                    self._write_scalars(writer, row)
+                described = "  ".join(f"{key} {metric_value:.4f}" for key, metric_value in report.items())
+                self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  {described}"
+                         f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")
+        except KeyboardInterrupt:
+            self._save(self.LAST)
+            self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved "
+                     f"{self.out_dir / self.LAST} - continue with --resume")
+            raise
+        finally:
+            if writer:
+                writer.close()
+        return report or self.validate()  # a resumed run that had already finished
+
+    def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
+        """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
+        train_crops = crop_all(self.stream.dataset, eval_transform(self.config), limit=count)
+        return mean_shape_baseline(train_crops, self.val_crops, self.metric, self.skeleton)

@@ -108,24 +108,7 @@ def _set_weights(keras_model, weights: list, names: list[str], path: Path, error
     keras_model.set_weights(weights)
 
 
-def _write_scalars(writer, row: dict) -> None:
-    """An epoch's row as TensorBoard scalars.
-
-    Written with TensorFlow's core ``tf.summary.write`` and the scalar plugin's metadata, not
-    ``tf.summary.scalar``: a PyTorch run earlier in the process may have made TensorBoard's
-    TensorFlow shim a stub (``engine.Trainer._tensorboard``), which ``tf.summary.scalar`` needs.
-    """
-    from tensorboard.plugins.scalar.metadata import create_summary_metadata
-
-    metadata = create_summary_metadata(display_name=None, description=None).SerializeToString()
-    with writer.as_default():
-        for key, value in row.items():
-            if key != "epoch":
-                tf.summary.write(key, tf.constant(value, tf.float32), step=row["epoch"], metadata=metadata)
-    writer.flush()
-
-
-class LarqTrainer:
+class LarqTrainer(training.EpochLoop):
     """Train a recipe with Keras + Larq into ``out_dir``; the interface of :class:`edgelmk.engine.Trainer`.
 
     Args:
@@ -135,6 +118,8 @@ class LarqTrainer:
         log: where progress lines go.
         on_step: called with the global step after each optimizer step (tests use it).
     """
+
+    LAST, BEST = LAST, BEST  # the module-level file names
 
     def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, log: Callable[[str], Any] = print,
                  on_step: Callable[[int], Any] | None = None):
@@ -203,43 +188,27 @@ class LarqTrainer:
 
     # --- the loop ---
 
-    def fit(self) -> dict[str, float]:
-        """Train to the last epoch; returns the final validation report (see ``engine.Trainer.fit``)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        recipes.dump(self.config, self.out_dir / "recipe.yaml")
-        writer = tf.summary.create_file_writer(str(self.out_dir / "tensorboard"))
-        epochs = self.config["optim"]["epochs"]
-        report: dict[str, float] = {}
-        try:
-            while self.epoch < epochs:
-                started = time.time()
-                train_loss = self._train_epoch(epochs)
-                train_seconds = time.time() - started
-                report = self.validate()
-                value = training.headline(self.metric, report)
-                improved = training.improves(self.metric, value, self.best["value"])
-                if improved:
-                    self.best = {"value": value, "epoch": self.epoch + 1}
-                row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": float(self.optimizer.learning_rate),
-                       "train_seconds": train_seconds, "seconds": time.time() - started, **report}
-                self.history.append(row)
-                self.epoch, self.batches_done = self.epoch + 1, 0
-                self._save(LAST)
-                if improved:
-                    self._save(BEST)
-                training.append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
-                _write_scalars(writer, row)
-                self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  "
-                         + "  ".join(f"{key} {v:.4f}" for key, v in report.items())
-                         + f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")
-        except KeyboardInterrupt:
-            self._save(LAST)
-            self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved {self.out_dir / LAST}"
-                     " - continue with --resume")
-            raise
-        finally:
-            writer.close()
-        return report or self.validate()
+    def _learning_rate(self) -> float:
+        return float(self.optimizer.learning_rate)
+
+    def _open_scalar_writer(self):
+        return tf.summary.create_file_writer(str(self.out_dir / "tensorboard"))
+
+    def _write_scalars(self, writer, row: dict) -> None:
+        """An epoch's row as TensorBoard scalars.
+
+        Written with TensorFlow's core ``tf.summary.write`` and the scalar plugin's metadata, not
+        ``tf.summary.scalar``: a PyTorch run earlier in the process may have made TensorBoard's
+        TensorFlow shim a stub (``engine.Trainer._open_scalar_writer``), which ``tf.summary.scalar`` needs.
+        """
+        from tensorboard.plugins.scalar.metadata import create_summary_metadata
+
+        metadata = create_summary_metadata(display_name=None, description=None).SerializeToString()
+        with writer.as_default():
+            for key, value in row.items():
+                if key != "epoch":
+                    tf.summary.write(key, tf.constant(value, tf.float32), step=row["epoch"], metadata=metadata)
+        writer.flush()
 
     def _batch(self, items: list[dict]) -> dict:
         batch = {"image": np.stack([item["image"] for item in items]).astype(np.float32),
@@ -294,8 +263,3 @@ class LarqTrainer:
                                          f"{self.out_dir / LAST} (the last good epoch) is kept; try a smaller "
                                          "optim.lr") from None
         return training.score(self.metric, self.skeleton, self.val_crops, predicted, scores, self.val_dataset)
-
-    def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
-        """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
-        train_crops = training.crop_all(self.stream.dataset, training.eval_transform(self.config), limit=count)
-        return training.mean_shape_baseline(train_crops, self.val_crops, self.metric, self.skeleton)
