@@ -45,14 +45,9 @@ def run_one(base: dict, codec: str, size: int, precision: str, backend: str, out
     config = recipe.resolve(recipe.apply_overrides(base, [f"codec.name={codec}", f"codec.heatmap_hw=[{size}, {size}]",
                                                           f"model.precision={precision}", f"model.backend={backend}"]))
     folder = out_dir / f"{codec}_{size}_{precision}_{backend}"
-    if backend == "larq":
-        from edgelmk.keras.engine import LarqTrainer
-
-        trainer = LarqTrainer(config, folder, log=lambda *_: None)
-    else:
-        trainer = engine.Trainer(config, folder, log=lambda *_: None)
+    trainer = engine.Trainer(config, folder, log=lambda *_: None)
     report = trainer.fit()
-    images = config["optim"]["epochs"] * trainer.steps_per_epoch * config["data"]["batch_size"]
+    images = config["optim"]["epochs"] * trainer.run.steps_per_epoch * config["data"]["batch_size"]
     train_seconds = sum(row["train_seconds"] for row in trainer.history)
     result = {"NME": report["NME"], "FR@0.10": report["FR@0.10"], "images_per_s": images / train_seconds}
     if backend == "torch":

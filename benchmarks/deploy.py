@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from edgelmk import engine
+from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
+from edgelmk.evaluation import headline as headline_of, metric_for, score
 from edgelmk.export import export_checkpoint
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime.bench import bench
@@ -37,16 +39,16 @@ TARGETS = [("onnx", False), ("onnx", True), ("tflite", False), ("tflite", True),
 
 def validation_scores(checkpoint: str, exported: dict[str, Path]) -> tuple[str, dict[str, float]]:
     """The recipe's headline metric (NME for faces) on its whole validation set: PyTorch and each export."""
-    model, config, codec = engine.load_model(checkpoint, "cpu")
-    dataset = engine.build_dataset(config, "val")
-    crops = engine.crop_all(dataset, engine.eval_transform(config))
+    trained = engine.load_checkpoint(checkpoint, "cpu")
+    dataset = build_dataset(trained.config, "val")
+    crops = crop_all(dataset, eval_transform(trained.config))
     images = np.stack([crop["image"] for crop in crops])
-    metric = engine.metric_for(config, dataset.skeleton)
+    metric = metric_for(trained.config, dataset.skeleton)
 
     def headline(predicted, scores):
-        return engine.headline(metric, engine.score(metric, dataset.skeleton, crops, predicted, scores, dataset))
+        return headline_of(metric, score(metric, dataset.skeleton, crops, predicted, scores, dataset))
 
-    results = {"pytorch": headline(*engine.predict_crops(model, codec, images, engine.device_for("cpu")))}
+    results = {"pytorch": headline(*trained.predict_crops(images))}
     for label, path in exported.items():
         results[label] = headline(*LandmarkModel(path).predict_crops(images))
     return f"{metric.upper()} on {len(crops)} validation crops", results

@@ -17,13 +17,9 @@ import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from edgelmk.training import TrainingError
+from edgelmk.errors import CheckpointError, TrainingError
 
 FORMAT = "edgelmk-checkpoint-1"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used; the message names the file and why."""
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:

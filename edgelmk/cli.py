@@ -12,26 +12,28 @@ import contextlib
 import click
 
 from edgelmk import __version__
+from edgelmk.targets import TARGETS
 
 
 @contextlib.contextmanager
 def _reported(*extra: type[BaseException]):
     """Errors about the user's input become one-line messages with exit code 1, not tracebacks.
 
-    RecipeError, DatasetError and CheckpointError are ValueErrors; ``extra`` adds more types
-    (the engine's TrainingError).
+    Every :class:`edgelmk.errors.EdgelmkError` is a ValueError; ``extra`` adds more types (a
+    missing optional dependency's ImportError). ``edgelmk --debug`` lets them through with
+    their traceback.
     """
     try:
         yield
     except (ValueError, *extra) as error:
+        context = click.get_current_context(silent=True)
+        if context is not None and context.find_root().params.get("debug"):
+            raise
         raise click.ClickException(str(error)) from None
 
 
-LISTABLE = ("codecs", "datasets", "losses", "models")
-
-
 def _registry(kind: str):
-    """The registry listed by ``edgelmk ls KIND``, imported only when asked for."""
+    """The registry listed by ``edgelmk ls KIND``, imported only when asked for (none needs torch)."""
     if kind == "codecs":
         from edgelmk.codecs import CODECS
 
@@ -40,18 +42,22 @@ def _registry(kind: str):
         from edgelmk.data import DATASETS
 
         return DATASETS
-    try:
-        from edgelmk.nn import MODELS
-        from edgelmk.nn.losses import LOSSES
-    except ImportError:
-        raise click.ClickException(f"listing {kind} needs PyTorch: pip install 'edgelmk[torch]' -c constraints.txt") \
-            from None
-    return MODELS if kind == "models" else LOSSES
+    if kind == "losses":
+        from edgelmk.losses import LOSSES
+
+        return LOSSES
+    from edgelmk.architecture import ARCHITECTURES
+
+    return ARCHITECTURES
+
+
+LISTABLE = ("codecs", "datasets", "losses", "models")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="edgelmk")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error instead of its one-line message.")
+def main(debug: bool) -> None:
     """edgelmk: landmark localization (faces, human pose) from training to edge devices.
 
     Low-resolution heatmap networks (binarized hourglasses, int8, float) with sub-pixel
@@ -196,10 +202,15 @@ def data_synth(out: str, count: int, seed: int, size: int) -> None:
 
 
 def _load_recipe(path: str, overrides: tuple[str, ...]) -> dict:
+    """A recipe file with its overrides, checked whole (:mod:`edgelmk.validate`): every problem at once."""
     from edgelmk import recipe as recipes
+    from edgelmk import validate
 
     with _reported():
-        return recipes.load(path, overrides)
+        config, problems = validate.problems(recipes.apply_overrides(recipes.load_yaml(path), overrides))
+        if problems:
+            raise recipes.problems_error(problems)
+    return config
 
 
 def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
@@ -222,43 +233,32 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
 def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None) -> None:
     """Train the network of RECIPE (a YAML file from recipes/).
 
-    Writes OUT/last.pt every epoch (and on Ctrl-C), OUT/best.pt, OUT/recipe.yaml,
-    OUT/metrics.csv and TensorBoard logs; prints the validation metric each epoch and a
-    final table next to the mean-shape baseline. With --set model.backend=larq the same
-    network trains in Keras + Larq (fp32 or w1a1; checkpoints OUT/best.larq.npz and
-    OUT/last.larq.npz, which `edgelmk export --target lce|tflite` takes).
+    The recipe is checked first, as `edgelmk validate` does. Writes OUT/last.pt every epoch
+    (and on Ctrl-C), OUT/best.pt, OUT/recipe.yaml, OUT/metrics.csv and TensorBoard logs; prints
+    the validation metric each epoch and a final table next to the mean-shape baseline. With
+    --set model.backend=larq the same network trains in Keras + Larq (fp32 or w1a1; checkpoints
+    OUT/best.larq.npz and OUT/last.larq.npz, which `edgelmk export --target lce|tflite` takes).
 
     Example: edgelmk train recipes/quickstart.yaml --out runs/quickstart
     """
     from pathlib import Path
 
+    from edgelmk.backends import backend_of
     from edgelmk.recipe import check_data_paths
 
     config = _load_recipe(recipe_path, overrides)
     with _reported():
         check_data_paths(config)
-    from edgelmk.training import TrainingError
-
+    backend = backend_of(config)
     out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
-    if config["model"]["backend"] == "larq":
-        if device:
-            raise click.BadParameter("the larq backend runs where TensorFlow puts it; leave --device out",
-                                     param_hint="--device")
-        with _reported(ImportError):
-            from edgelmk.keras import engine as larq_engine
-
-        trainer_class, options = larq_engine.LarqTrainer, {}
-    else:
-        from edgelmk import engine
-
-        trainer_class, options = engine.Trainer, {"device": device}
-    last, best_name = trainer_class.LAST, trainer_class.BEST
-    if not resume and (out_dir / last).exists():
+    if not resume and (out_dir / backend.last).exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
     try:
-        with _reported(TrainingError):
-            trainer = trainer_class(config, out_dir, resume=resume, log=click.echo, **options)
+        with _reported():
+            from edgelmk import engine
+
+            trainer = engine.Trainer(config, out_dir, resume=resume, device=device, log=click.echo)
             report = trainer.fit()
             baseline = trainer.mean_shape_baseline()
     except KeyboardInterrupt:
@@ -266,7 +266,56 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     best = trainer.best
     _print_table(f"validation ({trainer.metric}, {len(trainer.val_crops)} samples; best epoch {best['epoch']})",
                  {"final model": report, "mean-shape baseline": baseline})
-    click.echo(f"checkpoints: {out_dir / best_name}, {out_dir / last}")
+    click.echo(f"checkpoints: {out_dir / backend.best}, {out_dir / backend.last}")
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override recipe values (repeatable).")
+@click.option("--show", is_flag=True, help="Print the resolved recipe (every default filled in) as YAML.")
+def validate(recipe_path: str, overrides: tuple[str, ...], show: bool) -> None:
+    """Check RECIPE without reading data or building the network; list every problem at once.
+
+    Checks every key and type, the dataset, codec, model and loss sections against what they
+    configure (with suggestions for typos), and the backend's precisions. Dataset folders that
+    do not exist here are warnings: `edgelmk train` needs them. Exit code 1 when there is a
+    problem. `edgelmk train` runs the same check first.
+
+    Example: edgelmk validate recipes/quickstart.yaml --set model.precision=fp32 --show
+    """
+    import yaml
+
+    from edgelmk import recipe as recipes
+    from edgelmk import validate as validation
+
+    with _reported():
+        config, problems = validation.problems(recipes.apply_overrides(recipes.load_yaml(recipe_path), overrides))
+    if show:
+        click.echo(yaml.safe_dump(config, sort_keys=False).rstrip())
+    for missing in recipes.missing_data_paths(config) if not problems else ():
+        click.echo(f"warning: {missing} (needed by edgelmk train; the recipe's header says how to get it)")
+    if problems:
+        click.echo(f"{recipe_path}: {len(problems)} problem(s):", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"{recipe_path}: valid ({config['model']['name']} {config['model']['precision']}, "
+               f"{config['model']['backend']} backend, codec {config['codec']['name']}, "
+               f"data {config['data']['train']['name']})")
+
+
+def _trained_model(checkpoint_path: str, device: str | None, overrides=()):
+    """A checkpoint's model for eval / predict (PyTorch checkpoints; a Larq one is refused with advice)."""
+    from edgelmk.backends import backend_of_checkpoint
+
+    if backend_of_checkpoint(checkpoint_path).name == "larq":
+        raise click.ClickException(
+            f"{checkpoint_path} is a Keras + Larq checkpoint; this command takes PyTorch checkpoints (.pt). Export it "
+            "(edgelmk export CHECKPOINT --target tflite --out DIR) and give DIR/model.tflite to edgelmk predict")
+    from edgelmk.engine import load_checkpoint
+
+    with _reported():
+        return load_checkpoint(checkpoint_path, device, overrides)
 
 
 @main.command("eval")
@@ -279,13 +328,10 @@ def evaluate(checkpoint_path: str, split: str | None, overrides: tuple[str, ...]
 
     Example: edgelmk eval runs/quickstart/best.pt
     """
-    from edgelmk import engine
-
-    with _reported(engine.TrainingError):
-        model, config, codec = engine.load_model(checkpoint_path, device, overrides,
-                                                 {"data.val.split": split} if split else {})
-        report, count = engine.evaluate_config(model, config, codec, engine.device_for(device))
-    _print_table(f"{checkpoint_path}: {count} samples of {config['data']['val']['name']}", {"model": report})
+    trained = _trained_model(checkpoint_path, device, list(overrides) + ([f"data.val.split={split}"] if split else []))
+    with _reported():
+        report, count = trained.evaluate()
+    _print_table(f"{checkpoint_path}: {count} samples of {trained.config['data']['val']['name']}", {"model": report})
 
 
 def _parse_box(box: str | None) -> list[float] | None:
@@ -305,25 +351,17 @@ def _predictor(model_path: str, device: str | None, threads: int):
     from pathlib import Path
 
     from edgelmk.data.skeletons import skeleton_for
+    from edgelmk.targets import TARGETS
 
-    if Path(model_path).suffix in (".onnx", ".tflite"):
+    if Path(model_path).suffix in {target.suffix for target in TARGETS.values()}:
         from edgelmk.runtime import LandmarkModel
 
         model = LandmarkModel(model_path, threads)
         return model.predict, skeleton_for(model.sidecar["keypoints"]["skeleton"])
-    try:
-        from edgelmk import engine
-    except ImportError:
-        raise click.ClickException(f"{model_path} is a checkpoint, which needs PyTorch: pip install 'edgelmk[torch]' "
-                                   "-c constraints.txt (or predict with an exported .onnx / .tflite)") from None
-    model, config, codec = engine.load_model(model_path, device)
-    torch_device = engine.device_for(device)
+    from edgelmk.data.dataset import recipe_skeleton
 
-    def predict(image, box):
-        keypoints, scores, _ = engine.predict_image(model, config, codec, image, box, torch_device)
-        return keypoints, scores
-
-    return predict, engine.recipe_skeleton(config)
+    trained = _trained_model(model_path, device)
+    return trained.predict_image, recipe_skeleton(trained.config)
 
 
 @main.command()
@@ -360,8 +398,7 @@ def predict(model_path: str, source: str, out: str, box: str | None, device: str
 
 @main.command()
 @click.argument("checkpoint_path", metavar="CHECKPOINT", type=click.Path(dir_okay=False))
-@click.option("--target", required=True, type=click.Choice(["onnx", "tflite", "lce"]),
-              help="onnx (onnxruntime), tflite (LiteRT; float or --int8) or lce (Larq Compute Engine, w1a1 only).")
+@click.option("--target", required=True, type=click.Choice(list(TARGETS)), help="; ".join(t.help for t in TARGETS.values()))
 @click.option("--int8", is_flag=True, help="Quantize to int8, calibrated on the recipe's validation crops.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the model file and model.json.")
 @click.option("--samples", default=64, show_default=True,
@@ -430,44 +467,17 @@ def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
 
     Example: edgelmk info recipes/quickstart.yaml --set model.precision=fp32
     """
+    from edgelmk.backends import backend_of
+
     config = _load_recipe(recipe_path, overrides)
-    if config["model"]["backend"] == "larq":
-        _larq_info(config)
-        return
-    from edgelmk import engine
-    from edgelmk.nn.summary import summarize
-
-    with _reported():
-        model = engine.build_model(config, engine.recipe_skeleton(config).num_keypoints)
-    summary = summarize(model, tuple(config["data"]["input_hw"]))
-    model_config = config["model"]
-    click.echo(f"{model_config['name']} {model_config['precision']} ({model_config['block']} blocks, width "
-               f"{model_config['width']}, depth {model_config['depth']}, {model_config['stacks']} stack(s)); input "
+    model = config["model"]
+    click.echo(f"{model['name']} {model['precision']} in {backend_of(config).label} ({model['block']} blocks, width "
+               f"{model['width']}, depth {model['depth']}, {model['stacks']} stack(s)); input "
                f"{config['data']['input_hw']}, heatmaps {config['codec']['heatmap_hw']}, codec {config['codec']['name']}")
-    parameters, macs = summary["parameters"], summary["macs"]
-    click.echo(f"{'':<12}{'parameters':>14}{'MACs':>16}")
-    for kind in ("binary", "int8", "float"):
-        click.echo(f"{kind + ' conv':<12}{parameters[kind]:>14,}{macs[kind]:>16,}")
-    click.echo(f"{'other':<12}{parameters['other']:>14,}{'':>16}")
-    click.echo(f"{'total':<12}{sum(parameters.values()):>14,}{sum(macs.values()):>16,}")
-    click.echo("estimated weight size: " + ", ".join(f"{label} {size / 1024:,.0f} KiB"
-                                                     for label, size in summary["size_bytes"].items()))
-
-
-def _larq_info(config: dict) -> None:
-    """``larq.models.summary`` of the Keras network a larq-backend recipe trains."""
     with _reported(ImportError):
-        from edgelmk.keras import engine as larq_engine
-        from edgelmk.keras.hourglass import build_hourglass
-        from edgelmk.keras.layers import lq
-        from edgelmk.training import recipe_skeleton
+        from edgelmk import engine
 
-        architecture = larq_engine.model_config(config, recipe_skeleton(config).num_keypoints)
-    model_config = config["model"]
-    click.echo(f"{model_config['name']} {model_config['precision']} in Keras + Larq ({model_config['block']} blocks, "
-               f"width {model_config['width']}, depth {model_config['depth']}, {model_config['stacks']} stack(s)); "
-               f"input {config['data']['input_hw']}, heatmaps {config['codec']['heatmap_hw']}")
-    lq.models.summary(build_hourglass(architecture, all_stacks=True), print_fn=click.echo)
+        click.echo(engine.summary(config))
 
 
 if __name__ == "__main__":

@@ -1,334 +1,368 @@
-"""Training and evaluation loops (PyTorch backend).
+"""Training and evaluation with either backend: one epoch loop, one data pipeline, one judge.
+
+The loop (:class:`EpochLoop`) trains, validates, keeps the best checkpoint, logs and stops
+cleanly; the framework-specific work (model, loss, optimizer, batches, checkpoint files) is a
+:class:`edgelmk.backends.Session` it is given. :func:`prepare_run` builds what every backend
+shares from a recipe: datasets, codec, loss, architecture, metric, validation crops.
 
 Reproducibility: every random choice of a sample (augmentation, H3R's stochastic rounding)
 draws from a generator seeded by ``(seed, epoch, index)``, and each epoch's order from one
 seeded by ``(seed, epoch)``. A run interrupted at any batch and resumed from its checkpoint
 therefore sees the same batches as an uninterrupted run and ends with the same weights.
 
-Files in the output folder: ``last.pt`` (every epoch, and on Ctrl-C), ``best.pt`` (best
-validation metric), ``recipe.yaml`` (the resolved recipe), ``metrics.csv`` and TensorBoard
-events under ``tensorboard/``.
+Files in the output folder: ``last<suffix>`` (every epoch, and on Ctrl-C), ``best<suffix>``
+(best validation metric), ``recipe.yaml`` (the resolved recipe), ``metrics.csv`` and TensorBoard
+events under ``tensorboard/``; the suffix is the backend's (``.pt``, ``.larq.npz``).
+
+Python use::
+
+    from edgelmk import engine, recipe
+    trainer = engine.Trainer(recipe.load("recipes/quickstart.yaml"), "runs/quickstart")
+    report = trainer.fit()
+    trained = engine.load_checkpoint("runs/quickstart/best.pt")
+    keypoints, scores = trained.predict_image(image, box)
 """
 
 from __future__ import annotations
 
-import sys
+import csv
+import math
 import time
-import types
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
-import torch
 
-from edgelmk import __version__, checkpoint
+from edgelmk import __version__, validate
 from edgelmk import recipe as recipes
-from edgelmk.data.transforms import to_original
-from edgelmk.keras.checkpoint import is_larq_checkpoint
-from edgelmk.nn import MODELS
-from edgelmk.nn.decoders import output_activation
-from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
+from edgelmk.architecture import model_architecture
+from edgelmk.backends import Backend, Session, backend_of, backend_of_checkpoint
+from edgelmk.data.dataset import (CachedDataset, SampleEncoder, build_codec, build_dataset, crop_all, eval_transform,
+                                  recipe_skeleton, train_transform)
+from edgelmk.errors import TrainingError
+from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
+from edgelmk.losses import LossSpec, loss_spec
+from edgelmk.preprocess import to_original
 from edgelmk.progress import progress_bar
-from edgelmk.training import (  # noqa: F401  (re-exported: callers use engine.build_dataset etc.)
-    CachedDataset, EpochLoop, SampleEncoder, TrainingError, _from_recipe, append_metrics_row, build_codec, build_dataset,
-    crop_all, eval_transform, headline, improves, lr_factor, mean_shape_baseline, metric_for, recipe_skeleton, score,
-    train_transform)
+from edgelmk.scalars import open_scalar_writer
 
-# --- building blocks from a recipe ------------------------------------------------------------
+__all__ = ["EpochLoop", "PreparedRun", "TrainedModel", "Trainer", "TrainingError", "load_checkpoint", "lr_factor",
+           "prepare_run"]
 
 
-def build_model(config: dict, num_keypoints: int) -> torch.nn.Module:
-    if config["model"].get("backend", "torch") != "torch":
-        raise recipes.RecipeError(f"model.backend {config['model']['backend']!r} is not trained by the PyTorch "
-                                  "engine")
-    model_config = {key: value for key, value in config["model"].items() if key != "backend"}
-    model_config.update(num_keypoints=num_keypoints, input_hw=config["data"]["input_hw"],
-                        heatmap_hw=config["codec"]["heatmap_hw"])
-    return _from_recipe("model", lambda: MODELS.build(model_config))
+# --- what every backend trains from -------------------------------------------------------------------
 
 
-def build_loss(config: dict):
-    loss_config = {"name": DEFAULT_LOSS[config["codec"]["name"]], **config["loss"]}
-    return _from_recipe("loss", lambda: LOSSES.build(loss_config))
-
-
-def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
-    """Adam, AdamW or SGD (momentum 0.9) from ``optim``."""
+def lr_factor(config: dict, steps_per_epoch: int) -> Callable[[int], float]:
+    """Per-step learning-rate factor of ``optim``: linear warm-up, then cosine decay to 0 (or constant)."""
     optim = config["optim"]
-    if optim["name"] == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=optim["lr"], momentum=0.9, weight_decay=optim["weight_decay"])
-    optimizer_class = torch.optim.AdamW if optim["name"] == "adamw" else torch.optim.Adam
-    return optimizer_class(model.parameters(), lr=optim["lr"], weight_decay=optim["weight_decay"])
+    total, warmup = optim["epochs"] * steps_per_epoch, optim["warmup_epochs"] * steps_per_epoch
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        if optim["schedule"] == "constant":
+            return 1.0
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
+
+    return factor
 
 
-def build_schedule(config: dict, optimizer: torch.optim.Optimizer, steps_per_epoch: int):
-    """Per-step learning-rate factor (:func:`edgelmk.training.lr_factor`) as a torch scheduler."""
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(config, steps_per_epoch))
+@dataclass
+class PreparedRun:
+    """Everything a training run needs besides the framework, built once from the recipe.
 
-
-class SampleStream(torch.utils.data.Dataset):
-    """:class:`edgelmk.training.SampleEncoder` items as torch tensors (image channels first)."""
-
-    def __init__(self, dataset, transform, codec, seed: int):
-        self.encoder = SampleEncoder(dataset, transform, codec, seed)
-        self.dataset = dataset
-
-    @property
-    def epoch(self) -> int:
-        return self.encoder.epoch
-
-    @epoch.setter
-    def epoch(self, value: int) -> None:
-        self.encoder.epoch = value
-
-    def __len__(self) -> int:
-        return len(self.encoder)
-
-    def __getitem__(self, index: int) -> dict:
-        item = self.encoder.item(index)
-        item["image"] = np.ascontiguousarray(item["image"].transpose(2, 0, 1))
-        return {key: torch.from_numpy(value) for key, value in item.items()}
-
-
-class EpochOrder(torch.utils.data.Sampler):
-    """Shuffled indices of one epoch, seeded by (seed, epoch), starting after ``skip`` items."""
-
-    def __init__(self, size: int, seed: int, epoch: int, skip: int = 0):
-        self.size, self.seed, self.epoch, self.skip = size, seed, epoch, skip
-
-    def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        return iter(torch.randperm(self.size, generator=generator)[self.skip:].tolist())
-
-    def __len__(self) -> int:
-        return self.size - self.skip
-
-
-def device_for(requested: str | None = None) -> torch.device:
-    """CUDA when present (or the requested device)."""
-    if requested:
-        return torch.device(requested)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-# --- evaluation ---------------------------------------------------------------------------------
-
-
-@torch.no_grad()
-def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: torch.device,
-                  batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
-    model.eval()
-    keypoints, scores = [], []
-    for start in range(0, len(images), batch_size):
-        batch = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size].transpose(0, 3, 1, 2)))
-        outputs = model(batch.to(device).float())[-1]
-        maps = output_activation(codec.name, outputs).float().cpu().numpy()
-        decoded, score = codec.decode(maps)
-        keypoints.append(decoded)
-        scores.append(score)
-    return np.concatenate(keypoints), np.concatenate(scores)
-
-
-def load_model(checkpoint_path: str | Path, device: str | None = None, overrides=(), extra: dict | None = None):
-    """(model in eval mode, resolved recipe, codec) from a checkpoint, recipe values overridable."""
-    if is_larq_checkpoint(checkpoint_path):
-        raise checkpoint.CheckpointError(
-            f"{checkpoint_path} is a Keras + Larq checkpoint; this command takes PyTorch checkpoints (.pt). Export it "
-            "(edgelmk export CHECKPOINT --target tflite --out DIR) and give DIR/model.tflite to edgelmk predict")
-    state = checkpoint.load(checkpoint_path)
-    config = state["recipe"]
-    settings = list(overrides) + [f"{key}={value}" for key, value in (extra or {}).items()]
-    if settings:
-        config = recipes.resolve(recipes.apply_overrides(config, settings))
-    model = build_model(config, state["model_config"]["num_keypoints"])
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError as error:
-        raise checkpoint.CheckpointError(f"{checkpoint_path}: weights do not fit the recipe's model: "
-                                         f"{str(error).splitlines()[0]}") from None
-    return model.to(device_for(device)).eval(), config, build_codec(config)
-
-
-def evaluate_config(model, config: dict, codec, device: torch.device) -> tuple[dict[str, float], int]:
-    """The validation report of a model on its recipe's validation data, and the sample count."""
-    dataset = build_dataset(config, "val")
-    with progress_bar(len(dataset), "evaluating") as bar:
-        crops = crop_all(dataset, eval_transform(config), bar.update)
-    predicted, scores = predict_crops(model, codec, np.stack([c["image"] for c in crops]), device)
-    return score(metric_for(config, dataset.skeleton), dataset.skeleton, crops, predicted, scores, dataset), len(crops)
-
-
-def predict_image(model, config: dict, codec, image: np.ndarray, bbox, device: torch.device):
-    """Keypoints (K, 2) in the image's pixels, scores (K,) and the skeleton, for one box of an image."""
-    k = model.config["num_keypoints"]
-    sample = {"image": image, "keypoints": np.zeros((k, 2), np.float32), "visible": np.ones(k, np.float32),
-              "bbox": np.asarray(bbox, np.float32)}
-    crop = eval_transform(config)(sample, np.random.default_rng(0))
-    predicted, scores = predict_crops(model, codec, crop["image"][None], device)
-    return to_original(predicted[0], crop["matrix"]), scores[0], recipe_skeleton(config)
-
-
-# --- training -----------------------------------------------------------------------------------------
-
-
-def seed_everything(seed: int) -> None:
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-class Trainer(EpochLoop):
-    """Train a recipe into ``out_dir``.
-
-    Args:
-        config: a resolved recipe (:func:`edgelmk.recipe.resolve`).
-        out_dir: where checkpoints and logs go.
-        resume: continue from ``out_dir/last.pt`` (the recipe must match the checkpoint's).
-        device: torch device name; default CUDA when present, else CPU.
-        log: where progress lines go (``print`` by default).
-        on_step: called with the global step after each optimizer step (tests use it).
+    Attributes:
+        config: the resolved recipe.
+        skeleton: the keypoint layout of the training (and validation) data.
+        codec: the heatmap codec (targets and decoding).
+        loss: the loss spec (:mod:`edgelmk.losses`).
+        architecture: the checked model config (:mod:`edgelmk.architecture`).
+        metric: the validation metric (nme, pckh, coco_ap).
+        samples: training items, random per (seed, epoch, index); ``samples.dataset`` is the data.
+        val_dataset: the validation dataset (COCO AP needs its annotation file).
+        val_crops: the validation crops (no randomness), computed once.
+        steps_per_epoch: optimizer steps per epoch (the last incomplete batch is dropped).
     """
 
-    LAST, BEST = "last.pt", "best.pt"
+    config: dict
+    skeleton: Any
+    codec: Any
+    loss: LossSpec
+    architecture: dict[str, Any]
+    metric: str
+    samples: SampleEncoder
+    val_dataset: Any
+    val_crops: list[dict]
+    steps_per_epoch: int
 
-    def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
+
+def prepare_run(config: dict) -> PreparedRun:
+    """Validate a resolved recipe and build its datasets, codec, loss, architecture and validation crops.
+
+    Raises:
+        RecipeError: for any problem of the recipe (all of them), a missing dataset, different
+            keypoint layouts in training and validation data, or a batch larger than the data.
+    """
+    validate.check(config)
+    train_data, val_data = build_dataset(config, "train"), build_dataset(config, "val")
+    skeleton = train_data.skeleton
+    if val_data.skeleton != skeleton:
+        raise recipes.RecipeError(f"data.train ({skeleton.name}) and data.val ({val_data.skeleton.name}) "
+                                  "have different keypoint layouts")
+    codec = build_codec(config)
+    architecture = model_architecture(config, skeleton.num_keypoints)
+    if config["data"]["cache"]:
+        with progress_bar(len(train_data), "caching training samples") as bar:
+            train_data = CachedDataset(train_data, bar.update)
+    samples = SampleEncoder(train_data, train_transform(config, skeleton), codec, config["seed"])
+    with progress_bar(len(val_data), "preparing validation crops") as bar:
+        val_crops = crop_all(val_data, eval_transform(config), bar.update)
+    steps_per_epoch = len(samples) // config["data"]["batch_size"]
+    if steps_per_epoch < 1:
+        raise recipes.RecipeError(f"data.batch_size {config['data']['batch_size']} exceeds the "
+                                  f"{len(samples)} training samples")
+    return PreparedRun(config, skeleton, codec, loss_spec(config), architecture, metric_for(config, skeleton),
+                       samples, val_data, val_crops, steps_per_epoch)
+
+
+def append_metrics_row(path: Path, row: dict, first: bool) -> None:
+    """Add an epoch's row to ``metrics.csv`` (a new file with its header when ``first``)."""
+    new = first or not path.exists()
+    with open(path, "w" if new else "a", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(row))
+        if new:
+            out.writeheader()
+        out.writerow(row)
+
+
+# --- the loop ------------------------------------------------------------------------------------------
+
+
+class EpochLoop:
+    """Train a prepared run with a backend's session: epochs, validation, best checkpoint, logs, clean stops.
+
+    Args:
+        run: from :func:`prepare_run`.
+        session: the backend's side (:class:`edgelmk.backends.Session`).
+        backend: the backend's row (checkpoint names).
+        out_dir: where checkpoints and logs go.
+        log: where progress lines go.
+        on_step: called with the global step after each optimizer step (tests use it).
+
+    Stops: a non-finite loss, or a batch that does not fit in memory, raise TrainingError and
+    leave the last good ``last`` checkpoint as it was; Ctrl-C saves a resumable one first.
+    """
+
+    def __init__(self, run: PreparedRun, session: Session, backend: Backend, out_dir: str | Path,
                  log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
-        self.config, self.out_dir, self.log, self.on_step = config, Path(out_dir), log, on_step
-        self.device = device_for(device)
-        seed_everything(config["seed"])
-        started = time.time()
-        train_data, val_data = build_dataset(config, "train"), build_dataset(config, "val")
-        self.skeleton = train_data.skeleton
-        if val_data.skeleton != self.skeleton:
-            raise recipes.RecipeError(f"data.train ({self.skeleton.name}) and data.val ({val_data.skeleton.name}) "
-                                      "have different keypoint layouts")
-        self.codec, self.loss = build_codec(config), build_loss(config)
-        self.model = build_model(config, self.skeleton.num_keypoints).to(self.device)
-        self.metric = metric_for(config, self.skeleton)
-        self.val_dataset = val_data
-        self.log(f"data: {len(train_data)} training and {len(val_data)} validation samples "
-                 f"({self.skeleton.name}, {self.skeleton.num_keypoints} keypoints); device {self.device}; "
-                 f"built in {time.time() - started:.1f}s")
-        if config["data"]["cache"]:
-            with progress_bar(len(train_data), "caching training samples") as bar:
-                train_data = CachedDataset(train_data, bar.update)
-        self.stream = SampleStream(train_data, train_transform(config, self.skeleton), self.codec, config["seed"])
-        with progress_bar(len(val_data), "preparing validation crops") as bar:
-            self.val_crops = crop_all(val_data, eval_transform(config), bar.update)
-
-        self.optimizer = build_optimizer(config, self.model)
-        self.steps_per_epoch = len(self.stream) // config["data"]["batch_size"]
-        if self.steps_per_epoch < 1:
-            raise recipes.RecipeError(f"data.batch_size {config['data']['batch_size']} exceeds the "
-                                      f"{len(self.stream)} training samples")
-        self.scheduler = build_schedule(config, self.optimizer, self.steps_per_epoch)
+        self.run, self.session, self.backend = run, session, backend
+        self.config, self.metric, self.val_crops = run.config, run.metric, run.val_crops
+        self.out_dir, self.log, self.on_step = Path(out_dir), log, on_step
         self.epoch, self.batches_done, self.step = 0, 0, 0
         self.best: dict[str, Any] = {"value": None, "epoch": None}
         self.history: list[dict] = []
-        if resume:
-            self._restore(self.out_dir / self.LAST)
+
+    @property
+    def model(self) -> Any:
+        """The network being trained (the backend's model object)."""
+        return self.session.model
 
     # --- checkpoints ---
 
-    def _state(self) -> dict:
-        return {"recipe": self.config, "model": self.model.state_dict(), "model_config": self.model.config,
-                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "epoch": self.epoch, "batches_done": self.batches_done, "step": self.step, "best": self.best,
-                "history": self.history, "metric": self.metric, "torch_rng": torch.get_rng_state(),
-                "edgelmk_version": __version__}
+    def _state(self) -> dict[str, Any]:
+        return {"recipe": self.config, "model_config": self.run.architecture, "epoch": self.epoch,
+                "batches_done": self.batches_done, "step": self.step, "best": self.best, "history": self.history,
+                "metric": self.metric, "edgelmk_version": __version__}
 
-    def _restore(self, path: Path) -> None:
-        state = checkpoint.load(path)
-        checkpoint.check_same_recipe(state["recipe"], self.config, path)
-        try:
-            self.model.load_state_dict(state["model"])
-        except RuntimeError as error:
-            raise TrainingError(f"{path} does not fit this model: {str(error).splitlines()[0]}") from None
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+    def _save(self, name: str) -> None:
+        self.session.save(self.out_dir / name, self._state())
+
+    def restore(self, path: Path) -> None:
+        """Continue from a checkpoint of the same recipe (weights, optimizer and position)."""
+        state = self.session.restore(path)
         self.epoch, self.batches_done, self.step = state["epoch"], state["batches_done"], state["step"]
         self.best, self.history = state["best"], state["history"]
-        torch.set_rng_state(state["torch_rng"])
-        self.log(f"resumed from {path}: epoch {self.epoch + 1}, batch {self.batches_done} of {self.steps_per_epoch}")
+        self.log(f"resumed from {path}: epoch {self.epoch + 1}, batch {self.batches_done} of "
+                 f"{self.run.steps_per_epoch}")
 
-    def _save(self, name: str) -> Path:
-        return checkpoint.save_atomic(self._state(), self.out_dir / name)
+    # --- training ---
 
-    # --- the loop ---
+    def _train_step(self, batch: Any) -> float:
+        try:
+            loss = self.session.train_step(batch, self.step)
+        except Exception as error:
+            if not (isinstance(error, MemoryError) or self.session.is_out_of_memory(error)):
+                raise
+            raise TrainingError(f"a batch of {self.config['data']['batch_size']} does not fit in memory on "
+                                f"{self.session.description} ({str(error).splitlines()[0][:120]}); lower it with "
+                                "--set data.batch_size=...") from None
+        if not math.isfinite(loss):
+            raise TrainingError(
+                f"the loss became {loss} at epoch {self.epoch + 1}, step {self.step + 1}; training stopped and "
+                f"{self.out_dir / self.backend.last} (the last good epoch) is kept. Likely cause: a learning rate "
+                f"too high for this model (optim.lr = {self.config['optim']['lr']}); try --set optim.lr=... ten "
+                "times smaller, or a warm-up (--set optim.warmup_epochs=1)")
+        return loss
 
     def _train_epoch(self, epochs: int) -> float:
-        self.stream.epoch = self.epoch
-        batch_size = self.config["data"]["batch_size"]
-        order = EpochOrder(len(self.stream), self.config["seed"], self.epoch, skip=self.batches_done * batch_size)
-        workers = self.config["data"]["workers"]
-        loader = torch.utils.data.DataLoader(self.stream, batch_size=batch_size, sampler=order, drop_last=True,
-                                             num_workers=workers, persistent_workers=False)
-        self.model.train()
         losses = []
-        with progress_bar(self.steps_per_epoch, f"epoch {self.epoch + 1}/{epochs}", unit="batch",
+        with progress_bar(self.run.steps_per_epoch, f"epoch {self.epoch + 1}/{epochs}", unit="batch",
                           initial=self.batches_done) as bar:
-            for batch in loader:
-                batch = {key: value.to(self.device) for key, value in batch.items()}
-                loss = self._step(batch)
+            for batch in self.session.batches(self.epoch, self.batches_done):
+                loss = self._train_step(batch)
                 losses.append(loss)
                 self.batches_done += 1
                 self.step += 1
-                bar.set_postfix(loss=f"{loss:.4f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}")
+                bar.set_postfix(loss=f"{loss:.4f}", lr=f"{self.session.learning_rate():.2e}")
                 bar.update(1)
                 if self.on_step:
                     self.on_step(self.step)
         return float(np.mean(losses)) if losses else float("nan")
 
-    def _step(self, batch: dict) -> float:
-        try:
-            outputs = self.model(batch["image"].float())
-            loss = self.loss(outputs, batch)
-            if not torch.isfinite(loss):
-                raise TrainingError(
-                    f"the loss became {loss.item()} at epoch {self.epoch + 1}, step {self.step + 1}; training "
-                    f"stopped and {self.out_dir / self.LAST} (the last good epoch) is kept. Likely cause: a "
-                    f"learning rate too high for this model (optim.lr = {self.config['optim']['lr']}); try "
-                    "--set optim.lr=... ten times smaller, or a warm-up (--set optim.warmup_epochs=1)")
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            self.scheduler.step()
-        except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as error:
-            if not isinstance(error, MemoryError) and "memory" not in str(error):
-                raise
-            raise TrainingError(f"a batch of {self.config['data']['batch_size']} does not fit in memory on "
-                                f"{self.device} ({str(error).splitlines()[0][:120]}); lower it with "
-                                "--set data.batch_size=...") from None
-        return float(loss.item())
-
     def validate(self) -> dict[str, float]:
+        """The metric report of the current weights on the validation crops."""
         images = np.stack([c["image"] for c in self.val_crops])
         try:
-            predicted, scores = predict_crops(self.model, self.codec, images, self.device)
+            predicted, scores = self.session.predict_crops(images)
         except ValueError as error:  # the codec refuses NaN output: the weights diverged in the last steps
-            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. {self.out_dir / self.LAST}"
-                                " (the last good epoch) is kept; try a smaller optim.lr") from None
-        return score(self.metric, self.skeleton, self.val_crops, predicted, scores, self.val_dataset)
+            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. "
+                                f"{self.out_dir / self.backend.last} (the last good epoch) is kept; try a smaller "
+                                "optim.lr") from None
+        return score(self.metric, self.run.skeleton, self.val_crops, predicted, scores, self.run.val_dataset)
 
-    def _learning_rate(self) -> float:
-        return self.scheduler.get_last_lr()[0]
+    def fit(self) -> dict[str, float]:
+        """Train to the last epoch; returns the final validation report.
 
-    def _open_scalar_writer(self):
-        if "tensorflow" not in sys.modules:
-            # TensorBoard imports all of TensorFlow when it is installed (4 s and much memory) unless
-            # this marker module exists: its "no_tensorflow" switch, writing the same event files.
-            sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+        Raises:
+            TrainingError: on a non-finite loss (the last good checkpoint is kept) or when the
+                batch does not fit in memory.
+            KeyboardInterrupt: after saving a resumable ``last`` checkpoint.
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        recipes.dump(self.config, self.out_dir / "recipe.yaml")
+        writer = open_scalar_writer(self.out_dir / "tensorboard", self.log)
+        epochs = self.config["optim"]["epochs"]
+        report: dict[str, float] = {}
         try:
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError:
-            self.log("tensorboard is not installed; logging to metrics.csv only")
-            return None
-        return SummaryWriter(str(self.out_dir / "tensorboard"))
+            while self.epoch < epochs:
+                started = time.time()
+                train_loss = self._train_epoch(epochs)
+                train_seconds = time.time() - started
+                report = self.validate()
+                value = headline(self.metric, report)
+                improved = improves(self.metric, value, self.best["value"])
+                if improved:
+                    self.best = {"value": value, "epoch": self.epoch + 1}
+                row = {"epoch": self.epoch + 1, "train_loss": train_loss, "lr": self.session.learning_rate(),
+                       "train_seconds": train_seconds, "seconds": time.time() - started, **report}
+                self.history.append(row)
+                self.epoch, self.batches_done = self.epoch + 1, 0
+                self._save(self.backend.last)
+                if improved:
+                    self._save(self.backend.best)
+                append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
+                if writer:
+                    writer.write(row)
+                described = "  ".join(f"{key} {metric_value:.4f}" for key, metric_value in report.items())
+                self.log(f"epoch {row['epoch']}/{epochs}  loss {train_loss:.4f}  {described}"
+                         f"{'  (best)' if improved else ''}  {row['seconds']:.0f}s")
+        except KeyboardInterrupt:
+            self._save(self.backend.last)
+            self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved "
+                     f"{self.out_dir / self.backend.last} - continue with --resume")
+            raise
+        finally:
+            if writer:
+                writer.close()
+        return report or self.validate()  # a resumed run that had already finished
 
-    def _write_scalars(self, writer, row: dict) -> None:
-        for key, value in row.items():
-            if key != "epoch":
-                writer.add_scalar(key, value, row["epoch"])
+    def mean_shape_baseline(self, count: int = 1000) -> dict[str, float]:
+        """The validation metric of predicting the mean shape of (up to ``count``) training crops."""
+        train_crops = crop_all(self.run.samples.dataset, eval_transform(self.config), limit=count)
+        return mean_shape_baseline(train_crops, self.val_crops, self.metric, self.run.skeleton)
+
+
+class Trainer(EpochLoop):
+    """Train a recipe into ``out_dir`` with its backend (``model.backend``).
+
+    Args:
+        config: a resolved recipe (:func:`edgelmk.recipe.resolve`).
+        out_dir: where checkpoints and logs go.
+        resume: continue from ``out_dir/last<suffix>`` (the recipe must match the checkpoint's).
+        device: torch device name (default CUDA when present, else CPU); the larq backend takes none.
+        log: where progress lines go (``print`` by default).
+        on_step: called with the global step after each optimizer step (tests use it).
+    """
+
+    def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
+                 log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
+        backend = backend_of(config)
+        engine = backend.engine()
+        started = time.time()
+        run = prepare_run(config)
+        session = engine.session(run, device)
+        data = run.samples.dataset
+        log(f"data: {len(data)} training and {len(run.val_dataset)} validation samples ({run.skeleton.name}, "
+            f"{run.skeleton.num_keypoints} keypoints); {session.description}; built in {time.time() - started:.1f}s")
+        super().__init__(run, session, backend, out_dir, log, on_step)
+        if resume:
+            self.restore(self.out_dir / backend.last)
+
+
+# --- trained models ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainedModel:
+    """A checkpoint's model in inference mode with its recipe and codec, for either backend."""
+
+    model: Any
+    config: dict
+    codec: Any
+    backend: Backend
+    device: str | None = None
+
+    def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
+        return self.backend.engine().predict_crops(self.model, self.codec, crops, self.device)
+
+    def predict_image(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (K, 2) in the image's pixels and scores (K,) for one box (x0, y0, x1, y1) of an RGB image."""
+        k = self.model.config["num_keypoints"]
+        sample = {"image": image, "keypoints": np.zeros((k, 2), np.float32), "visible": np.ones(k, np.float32),
+                  "bbox": np.asarray(box, np.float32)}
+        crop = eval_transform(self.config)(sample, np.random.default_rng(0))
+        keypoints, scores = self.predict_crops(crop["image"][None])
+        return to_original(keypoints[0], crop["matrix"]), scores[0]
+
+    def evaluate(self) -> tuple[dict[str, float], int]:
+        """The metric report on the recipe's validation data, and the number of samples."""
+        dataset = build_dataset(self.config, "val")
+        with progress_bar(len(dataset), "evaluating") as bar:
+            crops = crop_all(dataset, eval_transform(self.config), bar.update)
+        predicted, scores = self.predict_crops(np.stack([c["image"] for c in crops]))
+        metric = metric_for(self.config, dataset.skeleton)
+        return score(metric, dataset.skeleton, crops, predicted, scores, dataset), len(crops)
+
+
+def load_checkpoint(path: str | Path, device: str | None = None, overrides: Sequence[str] = ()) -> TrainedModel:
+    """The model of a checkpoint of either backend; recipe values overridable (``key=value``: data paths).
+
+    Raises:
+        CheckpointError: a missing, corrupt or foreign file, or weights that do not fit its recipe.
+    """
+    backend = backend_of_checkpoint(path)
+    model, state = backend.engine().load(Path(path), device)
+    config = state["recipe"]
+    if overrides:
+        config = recipes.resolve(recipes.apply_overrides(config, list(overrides)))
+    return TrainedModel(model, config, build_codec(config), backend, device)
+
+
+def summary(config: dict) -> str:
+    """A printable description of the network a resolved recipe trains, from its backend."""
+    validate.check(config)
+    architecture = model_architecture(config, recipe_skeleton(config).num_keypoints)
+    return backend_of(config).engine().summary(config, architecture)

@@ -86,6 +86,12 @@ def normalized_to_pixel(uv: np.ndarray, size_hw: HW) -> np.ndarray:
     return ((np.asarray(uv, dtype=np.float64) + 1.0) * _wh(size_hw) - 1.0) / 2.0
 
 
+def normalized_pixel_centres(length: int) -> np.ndarray:
+    """(length,) normalized coordinates (:func:`pixel_to_normalized`) of the pixel centres along one axis."""
+    centres = pixel_centres(length)
+    return pixel_to_normalized(np.stack([centres, centres], axis=-1), (length, length))[:, 0]
+
+
 def pixel_centres(length: int) -> np.ndarray:
     """Pixel-centre coordinates ``0 .. length-1`` of one axis (float64)."""
     return np.arange(length, dtype=np.float64)

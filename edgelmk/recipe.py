@@ -1,9 +1,9 @@
 """Recipes: a YAML file -> one validated config dict for training, evaluation and export.
 
 A recipe lists only what differs from :data:`DEFAULTS`. Sections whose keys belong to a
-registered class (``data.train``, ``data.val``, ``codec``, ``model``, ``loss``) are checked
-when the class is built; every other key is checked here: unknown keys get a suggestion,
-wrong types say what was expected. Overrides ``a.b=value`` are parsed with
+registered class (``data.train``, ``data.val``, ``codec``, ``model``, ``loss``) are checked by
+:mod:`edgelmk.validate` against the class; every other key is checked here: unknown keys get a
+suggestion, wrong types say what was expected, and every problem is reported at once. Overrides ``a.b=value`` are parsed with
 ``yaml.safe_load`` (``--set optim.lr=3e-4``, ``--set model.precision=fp32``).
 
 The codec's ``input_hw`` is always ``data.input_hw``: one codec config per recipe serves
@@ -15,12 +15,14 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import yaml
 
+from edgelmk.errors import RecipeError
 from edgelmk.registry import close_matches
 
+T = TypeVar("T")
 REQUIRED = object()  # marks a key a recipe must give
 OPEN = object()  # a mapping whose keys the registered class checks
 
@@ -42,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "loss": OPEN,
     "optim": {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "epochs": 10, "schedule": "cosine",
               "warmup_epochs": 0},
-    "eval": {"metric": "auto", "every": 1},
+    "eval": {"metric": "auto"},
 }
 OPEN_DEFAULTS = {
     "codec": {"name": "h3r", "heatmap_hw": [16, 16]},
@@ -55,11 +57,6 @@ CHOICES = {
     ("optim", "schedule"): ("cosine", "constant"),
     ("eval", "metric"): ("auto", "nme", "pckh", "coco_ap"),
 }
-BACKENDS = ("torch", "larq")
-
-
-class RecipeError(ValueError):
-    """A recipe that cannot be used; the message names the key and the fix."""
 
 
 def load_yaml(path: str | Path) -> dict:
@@ -116,28 +113,33 @@ def _as_float(value: Any) -> tuple[Any, bool]:
     return number, isinstance(value, (int, str)) and math.isfinite(number)
 
 
-def _check(values: Mapping, defaults: Mapping, path: str) -> dict:
-    """Merge ``values`` over ``defaults`` recursively, validating keys and types."""
+def _check(values: Mapping, defaults: Mapping, path: str, problems: list[str]) -> dict:
+    """Merge ``values`` over ``defaults`` recursively; every unknown key, wrong type or choice goes to ``problems``.
+
+    A value with a problem is replaced by its default, so that checking can go on.
+    """
     if not isinstance(values, Mapping):
-        raise RecipeError(f"{path or 'recipe'} must be a mapping, got {_type_name(values)}")
-    unknown = [key for key in values if key not in defaults]
-    if unknown:
-        key = unknown[0]
-        where = f"{path}.{key}" if path else key
-        raise RecipeError(f"unknown recipe key {where!r}; known here: {', '.join(defaults)}."
-                          f"{close_matches(str(key), list(defaults))}")
+        problems.append(f"{path or 'recipe'} must be a mapping, got {_type_name(values)}")
+        values = {}
+    for key in values:
+        if key not in defaults:
+            where = f"{path}.{key}" if path else key
+            problems.append(f"unknown recipe key {where!r}; known here: {', '.join(defaults)}."
+                            f"{close_matches(str(key), list(defaults))}")
     merged = {}
     for key, default in defaults.items():
         where = f"{path}.{key}" if path else key
         value = values.get(key, default)
         if value is REQUIRED:
-            raise RecipeError(f"recipe key {where!r} is required")
-        if default is OPEN:
-            value = {**OPEN_DEFAULTS[key], **(value if value is not OPEN else {})}
-            if not isinstance(value, dict):
-                raise RecipeError(f"{where} must be a mapping")
+            problems.append(f"recipe key {where!r} is required")
+        elif default is OPEN:
+            given = value if value is not OPEN else {}
+            if not isinstance(given, dict):
+                problems.append(f"{where} must be a mapping")
+                given = {}
+            value = {**OPEN_DEFAULTS[key], **given}
         elif isinstance(default, dict):
-            value = _check(value, default, where)
+            value = _check(value, default, where, problems)
         elif default is not REQUIRED and value is not None:
             expected = type(default)
             ok = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
@@ -145,46 +147,91 @@ def _check(values: Mapping, defaults: Mapping, path: str) -> dict:
                 number, ok = _as_float(value)
                 value = number if ok else value
             if not ok:
-                raise RecipeError(f"recipe key {where!r} must be {_type_name(default)} like {default!r}, "
-                                  f"got {value!r}")
+                problems.append(f"recipe key {where!r} must be {_type_name(default)} like {default!r}, got {value!r}")
+                value = default
         choices = CHOICES.get(tuple(where.split(".")))
         if choices and value not in choices:
-            raise RecipeError(f"recipe key {where!r} must be one of {', '.join(choices)}; got {value!r}."
-                              f"{close_matches(str(value), list(choices))}")
+            problems.append(f"recipe key {where!r} must be one of {', '.join(choices)}; got {value!r}."
+                            f"{close_matches(str(value), list(choices))}")
+            value = choices[0]
         merged[key] = value
     return merged
 
 
-def resolve(recipe: Mapping) -> dict:
-    """Validate a recipe mapping and fill in the defaults.
+def check(recipe: Mapping) -> tuple[dict, list[str]]:
+    """The recipe with its defaults filled in, and every problem of its structure.
 
-    Raises:
-        RecipeError: naming the key that is unknown, missing or of the wrong type.
+    Checks keys, types and choices of every section, the dataset configs' ``name``, the
+    backend and the ranges of epochs, batch size and learning rate; a value with a problem is
+    replaced by its default. What the registered classes accept (``data.train``, ``codec``,
+    ``model``, ``loss``) is checked by :func:`edgelmk.validate.problems`.
     """
-    config = _check(recipe, DEFAULTS, "")
+    from edgelmk.backends import BACKENDS  # a table of names; imported here to keep this module at the bottom
+
+    problems: list[str] = []
+    config = _check(recipe, DEFAULTS, "", problems)
     for side in ("train", "val"):
         if not isinstance(config["data"][side], dict) or "name" not in config["data"][side]:
-            raise RecipeError(f"data.{side} must be a dataset config with a 'name' (see `edgelmk ls datasets`)")
-    if config["model"].get("backend", "torch") not in BACKENDS:
-        raise RecipeError(f"model.backend must be one of {', '.join(BACKENDS)}, got {config['model']['backend']!r}")
+            problems.append(f"data.{side} must be a dataset config with a 'name' (see `edgelmk ls datasets`)")
+    backend = config["model"].get("backend", "torch")
+    if backend not in BACKENDS:
+        problems.append(f"model.backend must be one of {', '.join(BACKENDS)}, got {backend!r}."
+                        f"{close_matches(str(backend), list(BACKENDS))}")
     if config["optim"]["epochs"] < 1 or config["data"]["batch_size"] < 1 or config["optim"]["lr"] <= 0:
-        raise RecipeError("optim.epochs and data.batch_size must be >= 1 and optim.lr > 0")
+        problems.append("optim.epochs and data.batch_size must be >= 1 and optim.lr > 0")
     config["codec"]["input_hw"] = list(config["data"]["input_hw"])
+    return config, problems
+
+
+def problems_error(problems: Sequence[str]) -> RecipeError:
+    """One RecipeError listing ``problems`` (the message of the only one, or a numbered list)."""
+    if len(problems) == 1:
+        return RecipeError(problems[0])
+    return RecipeError(f"{len(problems)} problems in the recipe:\n" + "\n".join(f"  {index}. {problem}"
+                                                                          for index, problem in enumerate(problems, 1)))
+
+
+def resolve(recipe: Mapping) -> dict:
+    """Validate a recipe mapping's structure and fill in the defaults.
+
+    Raises:
+        RecipeError: listing every key that is unknown, missing or of the wrong type.
+    """
+    config, problems = check(recipe)
+    if problems:
+        raise problems_error(problems)
     return config
+
+
+#: keys that recipes of earlier versions had and that no longer exist (dropped from checkpoints' recipes)
+RETIRED_KEYS = (("eval", "every"),)
+
+
+def upgrade(saved: Mapping) -> dict:
+    """A recipe saved with a checkpoint of an earlier version, without its :data:`RETIRED_KEYS`."""
+    saved = copy.deepcopy(dict(saved))
+    for section, key in RETIRED_KEYS:
+        if isinstance(saved.get(section), dict):
+            saved[section].pop(key, None)
+    return saved
+
+
+def missing_data_paths(config: Mapping) -> list[str]:
+    """The datasets' ``root`` and ``ann_file`` paths of a resolved recipe that do not exist here, as messages."""
+    return [f"data.{side}.{key}: {config['data'][side][key]} does not exist"
+            for side in ("train", "val") for key in ("root", "ann_file")
+            if isinstance(config["data"][side].get(key), str) and not Path(config["data"][side][key]).exists()]
 
 
 def check_data_paths(config: Mapping) -> None:
     """Fail fast (before any heavy import) when a dataset's ``root`` or ``ann_file`` does not exist.
 
     Raises:
-        RecipeError: naming the missing path and pointing at the recipe's header.
+        RecipeError: naming the first missing path and pointing at the recipe's header.
     """
-    for side in ("train", "val"):
-        for key in ("root", "ann_file"):
-            value = config["data"][side].get(key)
-            if isinstance(value, str) and not Path(value).exists():
-                raise RecipeError(f"data.{side}.{key}: {value} does not exist.\nThe recipe's header says how to "
-                                  "obtain the dataset and where to put it.")
+    missing = missing_data_paths(config)
+    if missing:
+        raise RecipeError(f"{missing[0]}.\nThe recipe's header says how to obtain the dataset and where to put it.")
 
 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> dict:
@@ -195,3 +242,12 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> dict:
 def dump(config: Mapping, path: str | Path) -> None:
     """Write a resolved recipe as YAML (saved beside checkpoints)."""
     Path(path).write_text(yaml.safe_dump(dict(config), sort_keys=False), encoding="utf-8")
+
+
+def from_section(section: str, build: Callable[[], T], hint: str = "") -> T:
+    """Build one part of a recipe; the registry's errors become a RecipeError naming the section."""
+    try:
+        return build()
+    except (KeyError, ValueError, TypeError) as error:  # DatasetError is a ValueError
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        raise RecipeError(f"{section}: {message}{hint}") from None

@@ -65,6 +65,33 @@ class Registry(Generic[T]):
             raise KeyError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}.{hint}")
         return self._classes[name]
 
+    def _unknown_keys(self, name: str, cls: type, keys) -> list[str]:
+        accepted = [p for p in inspect.signature(cls).parameters if p not in ("self", "args", "kwargs")]
+        return [f"{self.kind} {name!r} got an unknown key {key!r}; accepted keys: {', '.join(accepted)}."
+                f"{close_matches(str(key), accepted)}" for key in keys if key not in accepted]
+
+    def check(self, config: Any) -> list[str]:
+        """Every problem of a config, found without building it: name, unknown keys, missing keys.
+
+        Binds the keys to the class's signature; the values are checked only when it is built.
+        """
+        if not isinstance(config, Mapping):
+            return [f"a {self.kind} config must be a mapping with a 'name' key, got {type(config).__name__}"]
+        if "name" not in config:
+            return [f"a {self.kind} config needs a 'name' key, one of: {', '.join(self.names())}"]
+        try:
+            cls = self.get(config["name"])
+        except KeyError as error:
+            return [error.args[0]]
+        kwargs = {key: value for key, value in config.items() if key != "name"}
+        problems = self._unknown_keys(config["name"], cls, kwargs)
+        if not problems:
+            try:
+                inspect.signature(cls).bind(**kwargs)
+            except TypeError as error:
+                problems.append(f"{self.kind} {config['name']!r}: {error}")
+        return problems
+
     def build(self, config: Mapping[str, Any]) -> T:
         """Instantiate from ``{"name": ..., **keyword_arguments}``.
 
@@ -79,12 +106,7 @@ class Registry(Generic[T]):
             raise KeyError(f"a {self.kind} config needs a 'name' key, one of: {', '.join(self.names())}")
         cls = self.get(config["name"])
         kwargs = {key: value for key, value in config.items() if key != "name"}
-        accepted = [p for p in inspect.signature(cls).parameters if p not in ("self", "args", "kwargs")]
-        unknown = [key for key in kwargs if key not in accepted]
+        unknown = self._unknown_keys(config["name"], cls, kwargs)
         if unknown:
-            key = unknown[0]
-            raise ValueError(
-                f"{self.kind} {config['name']!r} got an unknown key {key!r}; accepted keys: "
-                f"{', '.join(accepted)}.{close_matches(str(key), accepted)}"
-            )
+            raise ValueError(unknown[0])
         return cls(**kwargs)

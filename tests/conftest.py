@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.helpers import FIXTURES, tiny
+
 # Larq needs the legacy tf-keras; set before any test imports TensorFlow (edgelmk.keras does the same)
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -17,9 +19,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100, print_blob=True)
 settings.register_profile("explore", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 
 @pytest.fixture
@@ -30,22 +29,11 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
-def optional_import(module: str):
-    """Import an optional dependency: skip locally when absent, but fail under CI (CI=true),
-    where the README's install provides every extra and a skip would hide a broken install."""
-    if os.environ.get("CI"):
-        import importlib
-
-        return importlib.import_module(module)
-    return pytest.importorskip(module)
-
-
 # --- small trained checkpoints and their exports, shared by export / runtime / CLI tests (once per session)
 
 
 def _train(folder, **changes):
     from edgelmk import engine
-    from tests.test_engine import tiny
 
     engine.Trainer(tiny(**changes), folder, log=lambda *_: None).fit()
     return folder / "best.pt"

@@ -46,3 +46,19 @@ def test_console_script_is_installed():
         pytest.skip(f"no console script at {executable}: edgelmk is not pip-installed in this interpreter")
     result = subprocess.run([str(executable), "ls", "codecs"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "h3r" in result.stdout
+
+
+def test_errors_are_one_line_messages_and_debug_shows_the_traceback(tmp_path):
+    from edgelmk.errors import CheckpointError, EdgelmkError
+
+    (tmp_path / "broken.pt").write_bytes(b"PK\x03\x04 broken zip")
+    result = run("eval", str(tmp_path / "broken.pt"))
+    assert result.exit_code == 1 and "not a readable checkpoint" in result.output and "Traceback" not in result.output
+    result = run("--debug", "eval", str(tmp_path / "broken.pt"))
+    assert isinstance(result.exception, CheckpointError) and isinstance(result.exception, EdgelmkError)
+
+
+@pytest.mark.parametrize("kind", ["models", "losses"])
+def test_ls_models_and_losses_need_no_framework(kind):
+    result = run("ls", kind)
+    assert result.exit_code == 0 and ("hourglass" in result.output or "h3r_cross_entropy" in result.output)

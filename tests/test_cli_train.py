@@ -6,8 +6,8 @@ import yaml
 from click.testing import CliRunner
 
 from edgelmk.cli import main
-from tests.conftest import optional_import
-from tests.test_engine import TINY
+from tests.helpers import optional_import
+from tests.helpers import TINY
 
 cv2 = optional_import("cv2")
 

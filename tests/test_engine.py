@@ -1,56 +1,129 @@
-"""The training engine on a tiny recipe: resume equivalence, checkpoints, failure handling."""
+"""The trainer contract, for every training backend on a tiny recipe: files and report, exact resume
+after Ctrl-C, recipe changes refused, NaN stops, out-of-memory messages, loading a checkpoint."""
 
 import numpy as np
 import pytest
-import torch
 
-from edgelmk import checkpoint, engine, recipe
+from edgelmk import engine, recipe
+from edgelmk.backends import BACKENDS
+from edgelmk.data.dataset import recipe_skeleton
 from edgelmk.recipe import RecipeError
-from tests.conftest import optional_import
+from tests.helpers import optional_import, quiet, tiny
 
 optional_import("cv2")
 
-TINY = {
-    "seed": 3,
-    "data": {"train": {"name": "synthetic_faces", "num_samples": 24, "image_hw": [48, 48], "seed": 1},
-             "val": {"name": "synthetic_faces", "num_samples": 8, "image_hw": [48, 48], "seed": 2},
-             "input_hw": [32, 32], "batch_size": 8, "workers": 0, "cache": True},
-    "codec": {"name": "h3r", "heatmap_hw": [8, 8]},
-    "model": {"name": "hourglass", "precision": "w1a1", "width": 32, "depth": 2},
-    "optim": {"epochs": 2, "lr": 0.001},
-}
+
+class TorchHooks:
+    """How the contract tests reach into a PyTorch run."""
+
+    name = "torch"
+
+    def __init__(self):
+        self.torch = optional_import("torch")
+
+    def weights(self, path):
+        from edgelmk import checkpoint
+
+        return [value.numpy() for value in checkpoint.load(path)["model"].values()]
+
+    def state(self, path):
+        from edgelmk import checkpoint
+
+        return checkpoint.load(path)
+
+    def poison(self, trainer):
+        """Make the head's weights NaN: the next loss (or validation) is NaN."""
+        with self.torch.no_grad():
+            trainer.model.heads[0][-1].weight.fill_(float("nan"))
+
+    def exhaust_memory(self, trainer, monkeypatch):
+        def exhausted(*args, **kwargs):
+            raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
+
+        monkeypatch.setattr(trainer.model, "forward", exhausted)
 
 
-def tiny(**changes) -> dict:
-    return recipe.resolve(recipe.apply_overrides(TINY, [f"{k}={v}" for k, v in changes.items()]))
+class LarqHooks:
+    """How the contract tests reach into a Keras + Larq run."""
+
+    name = "larq"
+
+    def __init__(self):
+        optional_import("larq")
+        from edgelmk.keras import checkpoint as checkpoints
+        from edgelmk.keras.layers import tf
+
+        self.checkpoints, self.tf = checkpoints, tf
+
+    def weights(self, path):
+        return self.checkpoints.load(path)[1]
+
+    def state(self, path):
+        return self.checkpoints.load(path)[0]
+
+    def poison(self, trainer):
+        head = trainer.model.keras_model.get_layer("heads.0.2")
+        head.set_weights([np.full_like(w, np.nan) for w in head.get_weights()])
+
+    def exhaust_memory(self, trainer, monkeypatch):
+        def exhausted(*args, **kwargs):
+            raise self.tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape [8,32,16,16]")
+
+        monkeypatch.setattr(trainer.session, "_step_function", exhausted)
 
 
-def quiet(*_):
-    pass
+HOOKS = {"torch": TorchHooks, "larq": LarqHooks}
+assert set(HOOKS) == set(BACKENDS), "every training backend gets the contract tests"
 
 
-def weights(path):
-    return checkpoint.load(path)["model"]
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request):
+    return HOOKS[request.param]()
 
 
-def test_training_writes_checkpoints_logs_and_a_report(tmp_path):
-    trainer = engine.Trainer(tiny(), tmp_path, log=quiet)
-    report = trainer.fit()
+def config_for(backend, **changes) -> dict:
+    return tiny(**{"model.backend": backend.name, **changes})
+
+
+@pytest.fixture(scope="module")
+def finished_runs(tmp_path_factory):
+    """One finished tiny run per backend (trained when first asked for): (config, folder, trainer, report)."""
+    runs = {}
+
+    def run_of(backend):
+        if backend.name not in runs:
+            config, folder = config_for(backend), tmp_path_factory.mktemp(f"run_{backend.name}")
+            trainer = engine.Trainer(config, folder, log=quiet)
+            runs[backend.name] = config, folder, trainer, trainer.fit()
+        return runs[backend.name]
+
+    return run_of
+
+
+def test_training_writes_checkpoints_logs_and_a_report(finished_runs, backend):
+    config, tmp_path, trainer, report = finished_runs(backend)
     assert set(report) >= {"NME", "FR@0.10", "AUC@0.10"} and np.isfinite(report["NME"])
+    row = BACKENDS[backend.name]
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"last.pt", "best.pt", "recipe.yaml", "metrics.csv"} <= names
-    optional_import("tensorboard")  # in the torch extra
+    assert {row.last, row.best, "recipe.yaml", "metrics.csv"} <= names
     assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tensorboard").iterdir())
     assert len((tmp_path / "metrics.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
     assert recipe.load(tmp_path / "recipe.yaml") == trainer.config
-    state = checkpoint.load(tmp_path / "last.pt")
+    state = backend.state(tmp_path / row.last)
     assert state["epoch"] == 2 and state["batches_done"] == 0 and len(state["history"]) == 2
+    assert state["recipe"] == config
     assert set(trainer.mean_shape_baseline()) == set(report)
 
 
-@pytest.mark.parametrize("precision, codec", [("w1a1", "h3r"), ("fp32", "gaussian"), ("fp32", "dsnt")])
-def test_resume_after_an_interruption_mid_epoch_ends_with_identical_weights(tmp_path, precision, codec):
-    config = tiny(**{"model.precision": precision, "codec.name": codec})
+RESUME_CASES = [("torch", "w1a1", "h3r"), ("torch", "fp32", "gaussian"), ("torch", "fp32", "dsnt"),
+                ("larq", "w1a1", "h3r")]
+
+
+@pytest.mark.parametrize("name, precision, codec", RESUME_CASES)
+def test_resume_after_ctrl_c_mid_epoch_ends_with_identical_weights(tmp_path, name, precision, codec):
+    backend = HOOKS[name]()
+    config = config_for(backend, **{"model.precision": precision, "codec.name": codec})
+    last = BACKENDS[name].last
     engine.Trainer(config, tmp_path / "straight", log=quiet).fit()
 
     def interrupt(step):
@@ -59,77 +132,81 @@ def test_resume_after_an_interruption_mid_epoch_ends_with_identical_weights(tmp_
 
     with pytest.raises(KeyboardInterrupt):
         engine.Trainer(config, tmp_path / "resumed", log=quiet, on_step=interrupt).fit()
-    state = checkpoint.load(tmp_path / "resumed" / "last.pt")
+    state = backend.state(tmp_path / "resumed" / last)
     assert (state["epoch"], state["batches_done"]) == (1, 1)
     engine.Trainer(config, tmp_path / "resumed", resume=True, log=quiet).fit()
-    straight, resumed = weights(tmp_path / "straight" / "last.pt"), weights(tmp_path / "resumed" / "last.pt")
-    for name in straight:
-        torch.testing.assert_close(resumed[name], straight[name], rtol=0, atol=0, msg=name)
+    straight, resumed = backend.weights(tmp_path / "straight" / last), backend.weights(tmp_path / "resumed" / last)
+    assert len(straight) == len(resumed)
+    for index, (expected, got) in enumerate(zip(straight, resumed)):
+        np.testing.assert_array_equal(got, expected, err_msg=f"weight {index}")
 
 
-def test_resume_refuses_another_recipe(tmp_path):
-    engine.Trainer(tiny(), tmp_path, log=quiet).fit()
+def test_resume_refuses_another_recipe(finished_runs, backend):
+    _, folder, _, _ = finished_runs(backend)
     with pytest.raises(engine.TrainingError, match=r"different recipe \(sections differ: optim\)"):
-        engine.Trainer(tiny(**{"optim.lr": 0.01}), tmp_path, resume=True, log=quiet)
+        engine.Trainer(config_for(backend, **{"optim.lr": 0.01}), folder, resume=True, log=quiet)
 
 
-def test_a_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_a_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path, backend):
     trainer = None
 
     def diverge(step):
         if step == 7:  # first batch of epoch 3: the weights become NaN, the next loss is NaN
-            with torch.no_grad():
-                trainer.model.heads[0][-1].weight.fill_(float("nan"))
+            backend.poison(trainer)
 
-    trainer = engine.Trainer(tiny(**{"optim.epochs": 3}), tmp_path, log=quiet, on_step=diverge)
+    trainer = engine.Trainer(config_for(backend, **{"optim.epochs": 3}), tmp_path, log=quiet, on_step=diverge)
     with pytest.raises(engine.TrainingError, match=r"loss became nan at epoch 3, step 8.*last good epoch.*optim.lr"):
         trainer.fit()
-    state = checkpoint.load(tmp_path / "last.pt")
-    assert state["epoch"] == 2 and all(torch.isfinite(v).all() for v in state["model"].values() if v.is_floating_point())
+    last = tmp_path / BACKENDS[backend.name].last
+    assert backend.state(last)["epoch"] == 2
+    assert all(np.isfinite(w).all() for w in backend.weights(last) if w.dtype.kind == "f")
 
 
-def test_divergence_in_the_last_step_of_an_epoch_is_reported_by_validation(tmp_path):
+def test_divergence_in_the_last_step_of_an_epoch_is_reported_by_validation(tmp_path, backend):
     trainer = None
 
     def diverge(step):
         if step == 3:  # the last batch of epoch 1
-            with torch.no_grad():
-                trainer.model.heads[0][-1].weight.fill_(float("nan"))
+            backend.poison(trainer)
 
-    trainer = engine.Trainer(tiny(), tmp_path, log=quiet, on_step=diverge)
+    trainer = engine.Trainer(config_for(backend), tmp_path, log=quiet, on_step=diverge)
     with pytest.raises(engine.TrainingError, match="validation after epoch 1 failed: heatmaps contain NaN"):
         trainer.fit()
-    assert not (tmp_path / "last.pt").exists()
+    assert not (tmp_path / BACKENDS[backend.name].last).exists()
 
 
-def test_an_absent_dataset_fails_before_any_work(tmp_path):
-    config = tiny(**{"data.train": "{name: 300w, root: /nowhere/300W}"})
+def test_running_out_of_memory_says_how_to_fix_it(tmp_path, backend):
+    trainer = engine.Trainer(config_for(backend), tmp_path, log=quiet)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        backend.exhaust_memory(trainer, monkeypatch)
+        with pytest.raises(engine.TrainingError, match=r"batch of 8 does not fit in memory.*data.batch_size"):
+            trainer.fit()
+
+
+def test_an_absent_dataset_fails_before_any_work(tmp_path, backend):
+    config = config_for(backend, **{"data.train": "{name: 300w, root: /nowhere/300W}"})
     with pytest.raises(RecipeError, match=r"(?s)data.train: 300w root /nowhere/300W is not a folder.*header"):
         engine.Trainer(config, tmp_path, log=quiet)
 
 
-def test_running_out_of_memory_says_how_to_fix_it(tmp_path, monkeypatch):
-    trainer = engine.Trainer(tiny(), tmp_path, log=quiet)
-
-    def exhausted(*args, **kwargs):
-        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
-
-    monkeypatch.setattr(trainer.model, "forward", exhausted)
-    with pytest.raises(engine.TrainingError, match=r"batch of 8 does not fit in memory.*data.batch_size"):
-        trainer.fit()
-
-
-def test_batch_larger_than_the_dataset(tmp_path):
+def test_batch_larger_than_the_dataset(tmp_path, backend):
     with pytest.raises(RecipeError, match="data.batch_size 64 exceeds the 24 training samples"):
-        engine.Trainer(tiny(**{"data.batch_size": 64}), tmp_path, log=quiet)
+        engine.Trainer(config_for(backend, **{"data.batch_size": 64}), tmp_path, log=quiet)
 
 
-def test_load_model_and_predict_image(tmp_path):
-    engine.Trainer(tiny(), tmp_path, log=quiet).fit()
-    model, config, codec = engine.load_model(tmp_path / "best.pt")
+def test_recipe_problems_are_all_reported_before_any_work(tmp_path, backend):
+    config = config_for(backend, **{"model.widht": 32, "loss.name": "mse"})
+    with pytest.raises(RecipeError, match=r"(?s)2 problems.*loss: unknown loss 'mse'.*model: .*'widht'.*'width'"):
+        engine.Trainer(config, tmp_path, log=quiet)
+
+
+def test_load_checkpoint_and_predict_image(finished_runs, backend):
+    _, folder, _, _ = finished_runs(backend)
+    trained = engine.load_checkpoint(folder / BACKENDS[backend.name].best)
     image = np.zeros((60, 80, 3), np.uint8)
-    keypoints, scores, skeleton = engine.predict_image(model, config, codec, image, [10, 5, 70, 55],
-                                                       torch.device("cpu"))
-    assert keypoints.shape == (68, 2) and scores.shape == (68,) and skeleton.name == "300w"
+    keypoints, scores = trained.predict_image(image, [10, 5, 70, 55])
+    assert keypoints.shape == (68, 2) and scores.shape == (68,) and recipe_skeleton(trained.config).name == "300w"
     # predictions map back into the box region of the original image
     assert (keypoints[:, 0] > -20).all() and (keypoints[:, 0] < 100).all()
+    report, count = trained.evaluate()
+    assert count == 8 and np.isfinite(report["NME"])

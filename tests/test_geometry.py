@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgelmk import geometry
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 sizes = st.integers(1, 512)
 coords = st.floats(-1000, 1000, allow_nan=False)

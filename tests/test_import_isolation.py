@@ -4,8 +4,8 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import REPO_ROOT
-from tests.test_engine import TINY
+from tests.helpers import REPO_ROOT
+from tests.helpers import TINY
 
 BLOCKER = textwrap.dedent(
     """
@@ -79,9 +79,9 @@ def test_larq_backend_trains_and_exports_without_torch(tmp_path):
         f"""
         from edgelmk import recipe
         from edgelmk.export import export_checkpoint
-        from edgelmk.keras.engine import LarqTrainer
+        from edgelmk.engine import Trainer
         config = recipe.resolve(recipe.apply_overrides({TINY!r}, ["model.backend=larq", "optim.epochs=1"]))
-        LarqTrainer(config, r"{tmp_path}", log=lambda *_: None).fit()
+        Trainer(config, r"{tmp_path}", log=lambda *_: None).fit()
         content = export_checkpoint(r"{tmp_path / 'best.larq.npz'}", "lce", r"{tmp_path / 'lce'}", samples=4,
                                     log=lambda *_: None)
         assert "torch" not in sys.modules

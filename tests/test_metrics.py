@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from edgelmk import metrics
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 
 def faces(n=3, k=68, seed=0):

@@ -4,7 +4,7 @@ exports keep its keypoints (minutes)."""
 import pytest
 
 from edgelmk import engine, recipe
-from tests.conftest import REPO_ROOT, optional_import
+from tests.helpers import REPO_ROOT, optional_import
 
 optional_import("cv2")
 

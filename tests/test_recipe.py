@@ -77,3 +77,19 @@ def test_yaml_syntax_errors_name_the_line(tmp_path):
         recipe.load(path)
     with pytest.raises(RecipeError, match="not found"):
         recipe.load(tmp_path / "missing.yaml")
+
+
+def test_every_structural_problem_is_reported_at_once():
+    broken = {**MINIMAL, "optim": {"lr": "fast", "epochz": 3}, "dataa": {}}
+    config, problems = recipe.check(broken)
+    assert len(problems) == 3 and config["optim"]["lr"] == 0.001  # a wrong value falls back to its default
+    with pytest.raises(RecipeError, match=r"(?s)3 problems in the recipe:.*1\. .*2\. .*3\. "):
+        recipe.resolve(broken)
+
+
+def test_recipes_saved_by_earlier_versions_lose_their_retired_keys():
+    saved = recipe.resolve(MINIMAL)
+    old = {**saved, "eval": {**saved["eval"], "every": 1}}
+    assert recipe.upgrade(old) == saved and old["eval"]["every"] == 1
+    with pytest.raises(RecipeError, match="unknown recipe key 'eval.every'"):
+        recipe.resolve(old)

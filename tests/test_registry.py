@@ -41,3 +41,12 @@ def test_registering_a_name_twice_fails(things):
 def test_build_errors_say_what_to_fix(things, config, error, match):
     with pytest.raises(error, match=match):
         things.build(config)
+
+
+def test_check_lists_every_problem_without_building(things):
+    assert things.check({"name": "thing", "size": 3}) == []
+    problems = things.check({"name": "thing", "sise": 3, "color": "x"})
+    assert len(problems) == 2 and "Did you mean 'size'" in problems[0] and "Did you mean 'colour'" in problems[1]
+    assert things.check({"name": "thing"}) == ["thing 'thing': missing a required argument: 'size'"]
+    assert "Did you mean 'thing'" in things.check({"name": "thin"})[0]
+    assert "needs a 'name' key" in things.check({"size": 3})[0] and "must be a mapping" in things.check([1])[0]

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 def test_readme_shows_the_exact_ci_test_command():

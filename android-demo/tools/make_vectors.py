@@ -2,7 +2,7 @@
 
 The JUnit tests (android-demo/core/src/test) read these files and must reproduce every
 expected value: the codecs' decoders (``Codec.decode`` / ``decode_int8`` through
-``runtime.model.decode_output``), the crop (``AffineCrop`` via ``runtime.model.crop_box``, i.e.
+``runtime.model.decode_output``), the crop (``preprocess.crop_matrix`` + ``warp`` via ``runtime.model.crop_box``, i.e.
 OpenCV's warpAffine), the input quantization (``runtime.model.encode_input``), the mapping back
 to frame pixels (``to_original``), and which sidecars ``runtime.sidecar.check`` accepts.
 
@@ -25,7 +25,7 @@ import numpy as np
 from edgelmk.codecs import CODECS
 from edgelmk.codecs.integer import quantize_per_tensor
 from edgelmk.data.skeletons import skeleton_for
-from edgelmk.data.transforms import AffineCrop, to_original
+from edgelmk.preprocess import to_original
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.model import LandmarkModel, crop_box, decode_output, encode_input
 
@@ -109,7 +109,7 @@ def crop_cases(rng: np.random.Generator) -> dict:
     for index, box in enumerate(BOXES):
         input_hw = (64, 64) if index % 2 == 0 else (48, 32)
         margin = 0.25 if index % 3 else 0.1
-        crop, matrix = crop_box(AffineCrop(input_hw, margin=margin), image, box)
+        crop, matrix = crop_box(image, input_hw, margin, box)
         spec = INPUT_SPECS[index % len(INPUT_SPECS)]
         encoded = encode_input(crop[None], spec)
         crop_points = rng.uniform(-5, 70, (KEYPOINTS, 2)).astype(np.float32)
@@ -195,7 +195,7 @@ def pipeline_case(rng: np.random.Generator) -> dict:
     codec = CODECS.build(content["codec"])
     image = test_image(rng, 90, 120)
     box = (30.5, 12.0, 95.0, 70.25)
-    crop, matrix = crop_box(AffineCrop(codec.input_hw, margin=content["crop"]["margin"]), image, box)
+    crop, matrix = crop_box(image, codec.input_hw, content["crop"]["margin"], box)
     model_input = encode_input(crop[None], content["input"])
     keypoints = len(content["keypoints"]["names"])
     truth = rng.uniform(4, 60, (1, keypoints, 2))
@@ -217,7 +217,7 @@ def export_pipeline_case(export_dir: Path, rng: np.random.Generator) -> dict:
     box = (30.5, 12.0, 95.0, 70.25)
     crop, matrix = model.crop_image(image, box)
     model_input = model.preprocess(crop[None])
-    model_output = model.backend.run(model_input)
+    model_output = model.interpreter.run(model_input)
     in_crop, scores = model.decode(model_output)
     in_frame = to_original(in_crop[0], matrix)
     reference, _ = model.predict(image, box)

@@ -27,11 +27,11 @@ def model_file(export_dir: Path) -> Path:
 def infer(export_dir: Path, work: Path, side: str) -> None:
     model = LandmarkModel(model_file(export_dir))
     crops = np.load(work / "crops.npy")
-    outputs = np.concatenate([model.backend.run(model.preprocess(crop[None])) for crop in crops])
+    outputs = np.concatenate([model.interpreter.run(model.preprocess(crop[None])) for crop in crops])
     keypoints, _ = model.predict_crops(crops)
     np.save(work / f"{side}_outputs.npy", outputs)
     np.save(work / f"{side}_keypoints.npy", keypoints)
-    print(f"{side}: {platform.machine()} {model.backend.name} ran {model.path} on {len(crops)} crops")
+    print(f"{side}: {platform.machine()} {model.interpreter.name} ran {model.path} on {len(crops)} crops")
 
 
 def main(step: str, export_dir: str, work_dir: str) -> int:

@@ -13,11 +13,8 @@ from edgelmk.codecs.h3r import H3RCodec
 from edgelmk.registry import Registry
 
 CODECS: Registry[Codec] = Registry("codec")
-#: the activation a network's raw maps go through before ``decode`` (and that exported models end with):
-#: H3R is trained with spatial cross-entropy, so its maps are spatial-softmax probabilities
-OUTPUT_ACTIVATIONS = {"gaussian": "none", "h3r": "spatial_softmax", "dsnt": "none"}
 CODECS.register("gaussian")(GaussianCodec)
 CODECS.register("h3r")(H3RCodec)
 CODECS.register("dsnt")(DSNTCodec)
 
-__all__ = ["CODECS", "OUTPUT_ACTIVATIONS", "Codec", "DSNTCodec", "GaussianCodec", "H3RCodec"]
+__all__ = ["CODECS", "Codec", "DSNTCodec", "GaussianCodec", "H3RCodec"]

@@ -77,6 +77,10 @@ class Codec(abc.ABC):
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    #: the activation a network's raw maps go through before ``decode`` (and that exported models end with)
+    output_activation: ClassVar[str] = "none"
+    #: the loss (:data:`edgelmk.losses.LOSSES`) that trains a network for this codec's targets
+    default_loss: ClassVar[str]
     #: whether ``_locate`` is integer-safe, so that ``decode_int8`` works
     decodes_int8: ClassVar[bool] = True
 

@@ -20,8 +20,7 @@ import numpy as np
 
 from edgelmk import geometry
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.gaussian import check_sigma
-from edgelmk.codecs.render import kernel_profile, outer_maps
+from edgelmk.codecs.render import check_sigma, kernel_profile, outer_maps
 
 
 def flat_softmax(logits: np.ndarray) -> np.ndarray:
@@ -45,6 +44,7 @@ class DSNTCodec(Codec):
 
     summary = "DSNT (Nibali et al. 2018): spatial softmax + soft-argmax on logits; JS/KL Gaussian targets"
     decodes_int8 = False
+    default_loss = "dsnt"
 
     def __init__(self, input_hw: Sequence[int], heatmap_hw: Sequence[int], sigma: float = 1.0):
         super().__init__(input_hw, heatmap_hw)

@@ -15,14 +15,7 @@ import numpy as np
 
 from edgelmk.codecs.base import Codec
 from edgelmk.codecs.peaks import argmax_2d, quarter_offsets
-from edgelmk.codecs.render import kernel_profile, outer_maps
-
-
-def check_sigma(sigma: Any) -> float:
-    """A positive finite Gaussian width in heatmap pixels."""
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a positive number of heatmap pixels, got {sigma!r}")
-    return float(sigma)
+from edgelmk.codecs.render import check_sigma, kernel_profile, outer_maps
 
 
 class GaussianCodec(Codec):
@@ -39,6 +32,7 @@ class GaussianCodec(Codec):
     """
 
     summary = "vanilla Gaussian target at the rounded position; argmax decode (+ quarter-pixel shift)"
+    default_loss = "heatmap_mse"
 
     def __init__(self, input_hw: Sequence[int], heatmap_hw: Sequence[int], sigma: float = 1.0,
                  quarter_shift: bool = True):

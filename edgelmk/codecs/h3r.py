@@ -21,9 +21,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.gaussian import check_sigma
 from edgelmk.codecs.peaks import argmax_2d, topk_sums, weighted_position, window_sums
-from edgelmk.codecs.render import mixed_profile, outer_maps
+from edgelmk.codecs.render import check_sigma, mixed_profile, outer_maps
 
 TARGETS = ("stochastic", "expected")
 KERNELS = ("onehot", "gaussian")
@@ -64,6 +63,9 @@ class H3RCodec(Codec):
     """
 
     summary = "randomized rounding (Yu & Tao, TPAMI 2021): sub-pixel accuracy on low-res heatmaps"
+    #: trained with spatial cross-entropy, so its maps are spatial-softmax probabilities
+    output_activation = "spatial_softmax"
+    default_loss = "h3r_cross_entropy"
 
     def __init__(self, input_hw: Sequence[int], heatmap_hw: Sequence[int], target: str = "stochastic",
                  kernel: str = "onehot", sigma: float = 1.0, decode: str = "window", window: int = 3,

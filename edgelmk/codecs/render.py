@@ -8,6 +8,8 @@ profile along y and one along x. Rendering profiles and multiplying them costs
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -49,3 +51,10 @@ def mixed_profile(corners: np.ndarray, corner_weights: np.ndarray, length: int, 
 def outer_maps(profile_x: np.ndarray, profile_y: np.ndarray) -> np.ndarray:
     """(N, K, W) and (N, K, H) profiles -> (N, K, H, W) float32 maps."""
     return (profile_y[..., :, None] * profile_x[..., None, :]).astype(np.float32)
+
+
+def check_sigma(sigma: Any) -> float:
+    """A positive finite Gaussian width in heatmap pixels."""
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a positive number of heatmap pixels, got {sigma!r}")
+    return float(sigma)

@@ -20,6 +20,7 @@ import numpy as np
 
 from edgelmk import geometry, optional
 from edgelmk.data.formats.common import bbox_of
+from edgelmk.data.occluders import add_occluders
 from edgelmk.data.skeletons import MPII, W300
 from edgelmk.viz import SUBPIXEL, SUBPIXEL_BITS, to_fixed, write_png
 
@@ -207,24 +208,6 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     _fill(image, _smooth_closed(keypoints[48:60]), lips)
     _fill(image, _smooth_closed(keypoints[60:68]), lips * 0.35)
     _polyline(image, _smooth_closed(keypoints[60:68]), lips * 0.6, face_width * 0.008, closed=True)
-
-
-def add_occluders(image: np.ndarray, rng: np.random.Generator, count: int) -> None:
-    """Random opaque ellipses and bars (hands, microphones, hair strands...), in place."""
-    cv2 = optional.cv2()
-    height, width = image.shape[:2]
-    for _ in range(count):
-        colour = _colour(rng, [0] * 3, [255] * 3)
-        centre = rng.uniform([width * 0.2, height * 0.2], [width * 0.8, height * 0.8])
-        if rng.random() < 0.5:
-            axes = rng.uniform(width * 0.04, width * 0.18, 2)
-            cv2.ellipse(image, tuple(to_fixed(centre)), tuple(to_fixed(axes)), float(rng.uniform(0, 180)), 0, 360, colour,
-                        -1, cv2.LINE_AA, SUBPIXEL_BITS)
-        else:
-            end = centre + rng.normal(0, width * 0.2, 2)
-            cv2.line(image, tuple(to_fixed(centre)), tuple(to_fixed(end)), colour, int(rng.uniform(width * 0.02,
-                                                                                               width * 0.08)),
-                     cv2.LINE_AA, SUBPIXEL_BITS)
 
 
 def finish(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:

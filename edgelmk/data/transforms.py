@@ -18,12 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from edgelmk import geometry, optional
-from edgelmk.data.synthetic import add_occluders
-
-
-def to_original(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Map (K, 2) or (N, K, 2) crop-pixel keypoints back to original image pixels (float32)."""
-    return geometry.apply_affine(keypoints, geometry.invert_affine(matrix)).astype(np.float32)
+from edgelmk.data.occluders import add_occluders
+from edgelmk.preprocess import crop_matrix, to_original, warp  # noqa: F401  (to_original: maps predictions back)
 
 
 class AffineCrop:
@@ -54,25 +50,20 @@ class AffineCrop:
 
     def matrix(self, bbox: Sequence[float], rng: np.random.Generator) -> tuple[np.ndarray, bool]:
         """The (2, 3) original -> crop matrix for a box, and whether it flips."""
-        x0, y0, x1, y1 = (float(v) for v in bbox)
-        side = max(x1 - x0, y1 - y0, 1.0) * (1 + self.margin)
-        height, width = self.output_hw
         log_jitter = np.log1p(self.scale_jitter)
-        scale = min(height, width) / side * float(np.exp(rng.uniform(-log_jitter, log_jitter)))
-        centre = np.array([x0 + x1, y0 + y1]) / 2 + rng.uniform(-self.shift, self.shift, 2) * side
+        scale_factor = float(np.exp(rng.uniform(-log_jitter, log_jitter)))
+        shift = rng.uniform(-self.shift, self.shift, 2)
         angle = rng.uniform(-self.rotation_deg, self.rotation_deg)
-        matrix = geometry.similarity_matrix(centre, scale, angle, ((width - 1) / 2, (height - 1) / 2))
+        matrix = crop_matrix(bbox, self.output_hw, self.margin, scale_factor, shift, angle)
+        height, width = self.output_hw
         flip = bool(rng.random() < self.flip_prob)
         if flip:  # mirror about the crop's vertical centre line: x -> (W - 1) - x
             matrix = geometry.compose_affine(matrix, np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0]]))
         return matrix, flip
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
-        cv2 = optional.cv2()
         matrix, flip = self.matrix(sample["bbox"], rng)
-        height, width = self.output_hw
-        image = cv2.warpAffine(sample["image"], matrix, (width, height), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT)
+        image = warp(sample["image"], matrix, self.output_hw)
         keypoints = geometry.apply_affine(sample["keypoints"], matrix).astype(np.float32)
         visible = np.asarray(sample["visible"], dtype=np.float32)
         if flip:

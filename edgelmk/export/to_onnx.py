@@ -83,19 +83,20 @@ def _static_int8(float_path: Path, path: Path, images: np.ndarray) -> None:
                                      calibrate_method=quantization.CalibrationMethod.MinMax)
 
 
-def export_onnx(model: torch.nn.Module, codec_name: str, path: Path, int8: bool, calibration: np.ndarray) -> dict:
+def export_onnx(trained, path: Path, int8: bool, calibration: np.ndarray) -> dict:
     """Write ``path`` (.onnx) and return the sidecar's ``input`` / ``output`` tensor descriptions.
 
     Args:
-        model: a trained StackedHourglass.
-        codec_name: its codec (chooses the output activation).
+        trained: a PyTorch checkpoint's :class:`edgelmk.engine.TrainedModel` (a StackedHourglass; its
+            codec chooses the output activation).
         int8: quantize: Brevitas QCDQ for w8a8 models, onnxruntime static QDQ quantization otherwise.
         calibration: (N, H, W, 3) uint8 crops of the recipe's data (the static quantization's ranges).
 
     The file keeps float32 input (NCHW, 0..255) and output (NCHW); int8 lives inside the graph.
     """
+    model = trained.model
     precision = model.config["precision"]
-    graph = ExportGraph(model, codec_name).eval()
+    graph = ExportGraph(model, trained.codec.name).eval()
     height, width = model.config["input_hw"]
     example = torch.from_numpy(calibration[:1].transpose(0, 3, 1, 2).astype(np.float32))
     with torch.no_grad():

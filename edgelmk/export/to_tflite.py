@@ -15,24 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgelmk.codecs import OUTPUT_ACTIVATIONS
 from edgelmk.optional import require
-
-
-def keras_mirror(model, codec_name: str):
-    """The Keras model equal to ``model`` ending with the codec's activation, for conversion.
-
-    ``model`` is a trained PyTorch StackedHourglass (weights copied by layer name) or a Larq
-    backend's :class:`edgelmk.keras.engine.LarqModel` (its last stack, weights copied by name).
-    """
-    from edgelmk.keras.hourglass import build_hourglass, copy_weights_by_name, load_torch_weights
-
-    mirror = build_hourglass(model.config, OUTPUT_ACTIVATIONS.get(codec_name, "none"))
-    if hasattr(model, "keras_model"):
-        copy_weights_by_name(model.keras_model, mirror)
-    else:
-        load_torch_weights(mirror, model.state_dict())
-    return mirror
 
 
 _TENSOR_TYPES = {"FLOAT32": "float32", "INT8": "int8", "UINT8": "uint8"}
@@ -80,13 +63,19 @@ def operator_counts(flatbuffer: bytes) -> Counter:
     return counts
 
 
-def export_tflite(model, codec_name: str, path: Path, int8: bool, calibration: np.ndarray) -> dict:
+def keras_mirror(trained):
+    """The Keras model equal to a trained model of either backend, ending with its codec's output activation."""
+    return trained.backend.engine().export_mirror(trained.model, trained.codec.output_activation)
+
+
+def export_tflite(trained, path: Path, int8: bool, calibration: np.ndarray) -> dict:
     """Write a TFLite file (float, or int8 in/out with ``int8``); returns the sidecar tensor entries.
 
     Args:
+        trained: a checkpoint's :class:`edgelmk.engine.TrainedModel`, either backend.
         calibration: (N, H, W, 3) uint8 crops, the representative dataset of int8 conversion.
     """
-    mirror = keras_mirror(model, codec_name)
+    mirror = keras_mirror(trained)
     tf = require("tensorflow", "tflite", "TFLite export")
     converter = tf.lite.TFLiteConverter.from_keras_model(mirror)
     if int8:
@@ -104,12 +93,12 @@ def export_tflite(model, codec_name: str, path: Path, int8: bool, calibration: n
     return tensor_descriptions(flatbuffer)
 
 
-def export_lce(model, codec_name: str, path: Path, int8: bool, calibration: np.ndarray) -> dict:
+def export_lce(trained, path: Path, int8: bool, calibration: np.ndarray) -> dict:
     """Write an LCE flatbuffer (``LceBconv2d`` binary convolutions; float input and output).
 
-    ``int8`` is refused before this is called (:func:`edgelmk.export.check_target`).
+    ``int8`` is refused before this is called (:func:`edgelmk.targets.check_target`).
     """
-    mirror = keras_mirror(model, codec_name)
+    mirror = keras_mirror(trained)
     lce = require("larq_compute_engine", "tflite", "LCE export")
     flatbuffer = lce.convert_keras_model(mirror)
     path.write_bytes(flatbuffer)

@@ -19,12 +19,6 @@ import numpy as np
 from edgelmk.checkpoint import CheckpointError, write_atomic
 
 FORMAT = "edgelmk-larq-checkpoint-1"
-SUFFIX = ".larq.npz"
-
-
-def is_larq_checkpoint(path: str | Path) -> bool:
-    """Whether a path names a Larq-backend checkpoint (by its suffix)."""
-    return str(path).endswith(SUFFIX)
 
 
 def save_atomic(path: str | Path, state: dict[str, Any], weights: list[np.ndarray],

@@ -11,14 +11,13 @@ Shapes: the model takes (N, H, W, 3) RGB float 0..255 and returns the last stack
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from edgelmk.architecture import KERAS_PRECISIONS, stem_blocks, stem_channels
 from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, SpatialSoftmax, keras
 
-KERAS_PRECISIONS = ("fp32", "w1a1")
 BN_EPSILON = 1e-5  # PyTorch's default
 BN_MOMENTUM = 0.9  # PyTorch's momentum 0.1
 
@@ -86,24 +85,20 @@ def build_hourglass(config: dict[str, Any], output_activation: str = "none", all
     builder, kind = _Builder(config["precision"]), config["block"]
     width, stacks, k = config["width"], config["stacks"], config["num_keypoints"]
     height, input_width = config["input_hw"]
-    stride = height // config["heatmap_hw"][0]
 
     images = keras.Input((height, input_width, 3), name="image")
     x = PixelNormalization(config["mean"], config["std"], name="normalize")(images)
-    stem_channels = max(width // 4, 16)
     # PyTorch pads 2 on every side. At stride 2 on an even size the last padded row and column are
     # never read, so (2, 1) is the same convolution; a symmetric (2, 2) pad is mis-folded into 'same'
     # padding ((1, 2) at stride 2) by LCE 0.16's converter, shifting the whole stem by one pixel.
     x = keras.layers.ZeroPadding2D(((2, 1), (2, 1)), name="stem.pad")(x)
-    x = keras.layers.Conv2D(stem_channels, 5, strides=2, use_bias=False, name="stem.0")(x)
+    x = keras.layers.Conv2D(stem_channels(config), 5, strides=2, use_bias=False, name="stem.0")(x)
     x = keras.layers.ReLU(name="stem.2")(builder.batch_norm("stem.1", x))
-    channels, index, halvings = stem_channels, 3, int(math.log2(stride))
-    for halving in range(halvings - 1):
-        out = width if halving == halvings - 2 else max(width // 2, channels)
-        x = builder.block(kind, f"stem.{index}", x, out)
-        x = keras.layers.MaxPool2D(2, name=f"stem.{index + 1}")(x)
-        channels, index = out, index + 2
-    x = builder.block(kind, f"stem.{index}", x, width)
+    blocks = stem_blocks(config)
+    for number, (_, out) in enumerate(blocks):
+        x = builder.block(kind, f"stem.{3 + 2 * number}", x, out)
+        if number < len(blocks) - 1:
+            x = keras.layers.MaxPool2D(2, name=f"stem.{4 + 2 * number}")(x)
 
     maps, stack_maps = None, []
     for stack in range(stacks):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from edgelmk import geometry
 from edgelmk.keras.layers import tf
+from edgelmk.losses import LossSpec
 
 
 def _masked_mean(per_keypoint, weights):
@@ -35,21 +37,19 @@ def h3r_cross_entropy(output, batch):
     return _masked_mean(cross_entropy, batch["weights"])
 
 
-def _pixel_centres(size):
-    """Normalized pixel centres (2 i + 1) / size - 1 (dsntnn's convention)."""
-    return (2.0 * tf.range(size, dtype=tf.float32) + 1.0) / tf.cast(size, tf.float32) - 1.0
+def _pixel_centres(size: int):
+    """Normalized pixel centres (:func:`edgelmk.geometry.normalized_pixel_centres`) of a static size."""
+    return tf.constant(geometry.normalized_pixel_centres(size), tf.float32)
 
 
-def dsnt_loss(regularization: float = 1.0) -> Callable:
+def dsnt_loss(regularization: float) -> Callable:
     """Euclidean distance of the soft-argmax to ``coords`` + ``regularization`` x Jensen-Shannon to the target."""
-    if regularization < 0:
-        raise ValueError(f"regularization must be >= 0, got {regularization}")
 
     def loss(output, batch):
-        shape = tf.shape(output)
-        probabilities = tf.reshape(tf.nn.softmax(_flat(output), axis=1), shape)
-        x = tf.reduce_sum(tf.reduce_sum(probabilities, axis=1) * _pixel_centres(shape[2])[None, :, None], axis=1)
-        y = tf.reduce_sum(tf.reduce_sum(probabilities, axis=2) * _pixel_centres(shape[1])[None, :, None], axis=1)
+        probabilities = tf.reshape(tf.nn.softmax(_flat(output), axis=1), tf.shape(output))
+        height, width = output.shape[1], output.shape[2]
+        x = tf.reduce_sum(tf.reduce_sum(probabilities, axis=1) * _pixel_centres(width)[None, :, None], axis=1)
+        y = tf.reduce_sum(tf.reduce_sum(probabilities, axis=2) * _pixel_centres(height)[None, :, None], axis=1)
         euclidean = tf.norm(tf.stack([x, y], axis=-1) - batch["coords"], axis=-1)
         target = batch["heatmaps"]
         middle = 0.5 * (probabilities + target)
@@ -64,21 +64,13 @@ def dsnt_loss(regularization: float = 1.0) -> Callable:
     return loss
 
 
-LOSS_NAMES = {"gaussian": "heatmap_mse", "h3r": "h3r_cross_entropy", "dsnt": "dsnt"}
+IMPLEMENTATIONS = {"heatmap_mse": lambda: heatmap_mse, "h3r_cross_entropy": lambda: h3r_cross_entropy,
+                   "dsnt": dsnt_loss}
 
 
-def build_loss(codec_name: str, options: dict) -> Callable:
-    """The loss of a codec (the recipe's ``loss`` section holds its options): outputs list, batch -> scalar."""
-    options = dict(options)
-    name = options.pop("name", LOSS_NAMES[codec_name])
-    if name != LOSS_NAMES[codec_name]:
-        raise ValueError(f"the larq backend trains the {codec_name} codec with {LOSS_NAMES[codec_name]}, not {name!r}")
-    if codec_name == "dsnt":
-        single = dsnt_loss(**options)
-    elif options:
-        raise ValueError(f"the {codec_name} loss takes no options, got {sorted(options)}")
-    else:
-        single = {"gaussian": heatmap_mse, "h3r": h3r_cross_entropy}[codec_name]
+def build_loss(spec: LossSpec) -> Callable:
+    """The TensorFlow loss of a spec (:func:`edgelmk.losses.loss_spec`): outputs list, batch -> scalar."""
+    single = IMPLEMENTATIONS[spec.name](**spec.options())
 
     def stacked(outputs, batch):
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]

@@ -3,8 +3,8 @@
 from edgelmk.nn.hourglass import StackedHourglass
 from edgelmk.registry import Registry
 
+#: the PyTorch class of each architecture of :data:`edgelmk.architecture.ARCHITECTURES`, by the same name
 MODELS: Registry = Registry("model")
-StackedHourglass.summary = "stacked hourglass (Newell et al.) with bottleneck or hpm blocks, fp32/w8a8/w1a1"
 MODELS.register("hourglass")(StackedHourglass)
 
 __all__ = ["MODELS", "StackedHourglass"]

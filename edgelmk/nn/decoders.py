@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from edgelmk.codecs import OUTPUT_ACTIVATIONS
+from edgelmk import geometry
+from edgelmk.codecs import CODECS
 
 
 def spatial_softmax(logits: torch.Tensor) -> torch.Tensor:
@@ -21,7 +22,7 @@ def spatial_softmax(logits: torch.Tensor) -> torch.Tensor:
 
 def output_activation(codec_name: str, outputs: torch.Tensor) -> torch.Tensor:
     """(N, K, H, W) raw outputs -> the maps the codec decodes."""
-    if OUTPUT_ACTIVATIONS.get(codec_name, "none") == "spatial_softmax":
+    if CODECS.get(codec_name).output_activation == "spatial_softmax":
         return spatial_softmax(outputs)
     return outputs
 
@@ -29,9 +30,9 @@ def output_activation(codec_name: str, outputs: torch.Tensor) -> torch.Tensor:
 def soft_argmax(probabilities: torch.Tensor) -> torch.Tensor:
     """DSNT: expected normalized coordinates (N, K, 2) of (N, K, H, W) probability maps.
 
-    Pixel centres sit at ``(2 i + 1) / W - 1`` (dsntnn's convention, :mod:`edgelmk.geometry`).
+    Pixel centres sit at ``(2 i + 1) / W - 1`` (dsntnn's convention, :func:`edgelmk.geometry.normalized_pixel_centres`).
     """
     _, _, h, w = probabilities.shape
-    xs = (2 * torch.arange(w, dtype=probabilities.dtype, device=probabilities.device) + 1) / w - 1
-    ys = (2 * torch.arange(h, dtype=probabilities.dtype, device=probabilities.device) + 1) / h - 1
+    xs, ys = (torch.as_tensor(geometry.normalized_pixel_centres(size), dtype=probabilities.dtype,
+                              device=probabilities.device) for size in (w, h))
     return torch.stack([(probabilities.sum(dim=-2) * xs).sum(-1), (probabilities.sum(dim=-1) * ys).sum(-1)], dim=-1)

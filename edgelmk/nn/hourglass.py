@@ -11,17 +11,15 @@ mean/std of its config, so exported models take raw pixels.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from edgelmk.architecture import IMAGENET_MEAN, IMAGENET_STD, hourglass_config, stem_blocks, stem_channels
 from edgelmk.nn.blocks import BLOCKS
-from edgelmk.nn.quant import PRECISIONS, conv_unit, edge_conv
-from edgelmk.training import IMAGENET_MEAN, IMAGENET_STD, hourglass_config
-
+from edgelmk.nn.quant import conv_unit, edge_conv
 
 
 class Hourglass(nn.Module):
@@ -62,29 +60,20 @@ class StackedHourglass(nn.Module):
                  block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
         super().__init__()
-        if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-        if block not in BLOCKS:
-            raise ValueError(f"unknown block {block!r}; choose one of {', '.join(BLOCKS)}")
         self.config = hourglass_config(num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks,
                                        mean, std)
         self.input_hw, self.heatmap_hw = tuple(self.config["input_hw"]), tuple(self.config["heatmap_hw"])
-        stride = self.input_hw[0] // self.heatmap_hw[0]
         self.register_buffer("pixel_mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1) * 255.0)
         self.register_buffer("pixel_scale", 1.0 / (torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1) * 255.0))
         block_cls = BLOCKS[block]
         edge = edge_conv(precision)
 
         # stem: a float (w8a8: 8-bit) strided conv, then blocks and pools down to the heatmap size
-        stem_channels = max(width // 4, 16)
-        layers: list[nn.Module] = [edge(3, stem_channels, 5, stride=2, padding=2, bias=False),
-                                   nn.BatchNorm2d(stem_channels), nn.ReLU()]
-        channels = stem_channels
-        for halving in range(int(math.log2(stride)) - 1):
-            out = width if halving == int(math.log2(stride)) - 2 else max(width // 2, channels)
+        first = stem_channels(self.config)
+        layers: list[nn.Module] = [edge(3, first, 5, stride=2, padding=2, bias=False), nn.BatchNorm2d(first), nn.ReLU()]
+        for channels, out in stem_blocks(self.config):
             layers += [block_cls(precision, channels, out), nn.MaxPool2d(2)]
-            channels = out
-        layers.append(block_cls(precision, channels, width))
+        layers.pop()  # no pool after the last block
         self.stem = nn.Sequential(*layers)
 
         self.hourglasses = nn.ModuleList(Hourglass(block_cls, precision, width, depth) for _ in range(stacks))

@@ -1,4 +1,7 @@
-"""Training losses, each masked by the keypoint weights of the codec targets.
+"""Training losses in PyTorch, each masked by the keypoint weights of the codec targets.
+
+The losses, their keys and defaults are named in :mod:`edgelmk.losses`; :func:`build_loss`
+turns a recipe's ``loss`` section (or a :class:`edgelmk.losses.LossSpec`) into one of these.
 
 Every loss takes the list of per-stack outputs (N, K, H, W) and the batch dict from the codec
 (``heatmaps`` (N, K, H, W), ``weights`` (N, K), DSNT's ``coords`` (N, K, 2)) and averages over
@@ -17,11 +20,10 @@ from __future__ import annotations
 
 import torch
 
-from edgelmk.nn.decoders import soft_argmax, spatial_softmax
-from edgelmk.registry import Registry
+from typing import Mapping
 
-LOSSES: Registry = Registry("loss")
-DEFAULT_LOSS = {"gaussian": "heatmap_mse", "h3r": "h3r_cross_entropy", "dsnt": "dsnt"}
+from edgelmk.losses import LOSSES, LossSpec
+from edgelmk.nn.decoders import soft_argmax, spatial_softmax
 
 
 def _masked_mean(per_keypoint: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -30,8 +32,6 @@ def _masked_mean(per_keypoint: torch.Tensor, weights: torch.Tensor) -> torch.Ten
 
 
 class StackLoss:
-    summary = ""
-
     def __call__(self, outputs: list[torch.Tensor], batch: dict) -> torch.Tensor:
         return torch.stack([self.single(output, batch) for output in outputs]).mean()
 
@@ -39,21 +39,15 @@ class StackLoss:
         raise NotImplementedError
 
 
-@LOSSES.register("heatmap_mse")
 class HeatmapMSE(StackLoss):
     """Masked MSE to Gaussian heatmaps (mean over pixels, then over keypoints)."""
-
-    summary = "masked mean squared error to Gaussian target heatmaps (gaussian codec)"
 
     def single(self, output, batch):
         return _masked_mean((output - batch["heatmaps"]).square().mean(dim=(-2, -1)), batch["weights"])
 
 
-@LOSSES.register("h3r_cross_entropy")
 class H3RCrossEntropy(StackLoss):
     """Spatial cross-entropy to the randomized-rounding target."""
-
-    summary = "spatial softmax cross-entropy to the randomized-rounding target (h3r codec)"
 
     def single(self, output, batch):
         n, k = output.shape[:2]
@@ -62,19 +56,14 @@ class H3RCrossEntropy(StackLoss):
         return _masked_mean(cross_entropy, batch["weights"])
 
 
-@LOSSES.register("dsnt")
 class DSNTLoss(StackLoss):
     """Euclidean coordinate loss + ``regularization`` x Jensen-Shannon divergence to the Gaussian target.
 
     Args:
-        regularization: weight of the JS term (dsntnn's examples use 1).
+        regularization: weight of the JS term (checked by :class:`edgelmk.losses.DSNTLoss`).
     """
 
-    summary = "DSNT: Euclidean loss on soft-argmax coordinates + Jensen-Shannon regularizer (dsnt codec)"
-
-    def __init__(self, regularization: float = 1.0):
-        if regularization < 0:
-            raise ValueError(f"regularization must be >= 0, got {regularization}")
+    def __init__(self, regularization: float):
         self.regularization = regularization
 
     def single(self, output, batch):
@@ -88,3 +77,16 @@ class DSNTLoss(StackLoss):
 
         js = 0.5 * kl(probabilities, middle) + 0.5 * kl(target, middle)
         return _masked_mean(euclidean + self.regularization * js, batch["weights"])
+
+
+IMPLEMENTATIONS = {"heatmap_mse": HeatmapMSE, "h3r_cross_entropy": H3RCrossEntropy, "dsnt": DSNTLoss}
+
+
+def build_loss(loss: Mapping | LossSpec) -> StackLoss:
+    """The PyTorch loss of a spec or a ``{"name": ..., **options}`` config (checked by :data:`edgelmk.losses.LOSSES`).
+
+    Raises:
+        KeyError / ValueError: an unknown name or option, with suggestions.
+    """
+    spec = loss if isinstance(loss, LossSpec) else LOSSES.build(loss)
+    return IMPLEMENTATIONS[spec.name](**spec.options())

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PRECISIONS = ("fp32", "w8a8", "w1a1")
+from edgelmk.architecture import PRECISIONS
 
 
 class SignSTE(torch.autograd.Function):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from edgelmk import optional
-from edgelmk.data.formats.common import IMAGE_SUFFIXES, load_image
-from edgelmk.data.skeletons import Skeleton
+from edgelmk.preprocess import IMAGE_SUFFIXES, load_image
 from edgelmk.viz import draw_keypoints, write_png
+
+if TYPE_CHECKING:  # only the names and edges of a layout are used
+    from edgelmk.data.skeletons import Skeleton
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 MAX_PIXELS = 100_000_000  # larger images are refused: downscale them first

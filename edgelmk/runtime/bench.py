@@ -55,7 +55,7 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
     latency = {stage: {"p50": float(np.percentile(values, 50)), "p90": float(np.percentile(values, 90)),
                        "p99": float(np.percentile(values, 99)), "mean": float(np.mean(values))}
                for stage, values in samples.items()}
-    return {"model": str(model_path), "target": model.sidecar["target"], "interpreter": model.backend.name,
+    return {"model": str(model_path), "target": model.sidecar["target"], "interpreter": model.interpreter.name,
             "threads": threads, "runs": runs, "warmup": warmup, "file_bytes": Path(model_path).stat().st_size,
             "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}
 

@@ -6,9 +6,9 @@ Typical use::
     model = LandmarkModel("export/model.tflite", threads=4)
     keypoints, scores = model.predict(image_rgb_uint8, box=(x0, y0, x1, y1))
 
-The box is cropped exactly as in training (:class:`edgelmk.data.transforms.AffineCrop`, the
-sidecar's margin), the crop goes through the interpreter, and the codec rebuilt from the
-sidecar decodes the maps. int8 outputs go through ``Codec.decode_int8``, which searches the
+The box is cropped exactly as in training (:func:`edgelmk.preprocess.crop_matrix` and
+:func:`edgelmk.preprocess.warp` with the sidecar's margin), the crop goes through the
+interpreter, and the codec rebuilt from the sidecar decodes the maps. int8 outputs go through ``Codec.decode_int8``, which searches the
 raw integers and never dequantizes whole heatmaps.
 """
 
@@ -21,18 +21,17 @@ from typing import Sequence
 import numpy as np
 
 from edgelmk.codecs import CODECS
-from edgelmk.data.formats.common import to_rgb_uint8
-from edgelmk.data.transforms import AffineCrop, to_original
+from edgelmk.preprocess import crop_matrix, to_original, to_rgb_uint8, warp
 from edgelmk.runtime import sidecar as sidecars
-from edgelmk.runtime.backends import open_backend
-
-SUFFIXES = {"onnx": ".onnx", "tflite": ".tflite", "lce": ".tflite"}  # model file suffix of each export target
+from edgelmk.runtime.interpreters import open_interpreter
+from edgelmk.targets import target_named
 
 
 def _check_file_type(path: Path, target: str) -> None:
     """Refuse a file whose suffix or content does not match the sidecar's target."""
-    if path.suffix != SUFFIXES[target]:
-        raise ValueError(f"{path}: the sidecar says target {target!r}, which needs a {SUFFIXES[target]} file")
+    suffix = target_named(target).suffix
+    if path.suffix != suffix:
+        raise ValueError(f"{path}: the sidecar says target {target!r}, which needs a {suffix} file")
     head = path.read_bytes()[:8]
     is_tflite = head[4:8] == b"TFL3"
     if is_tflite != (target != "onnx"):
@@ -69,18 +68,23 @@ def decode_output(outputs: np.ndarray, spec: dict, codec) -> tuple[np.ndarray, n
     return codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
 
 
-def crop_box(crop: AffineCrop, image: np.ndarray, box: Sequence[float] | None = None
+def crop_box(image: np.ndarray, input_hw: Sequence[int], margin: float, box: Sequence[float] | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
-    """The (H, W, 3) uint8 crop of a box (x0, y0, x1, y1; default the whole image) and its (2, 3) matrix."""
+    """The (H, W, 3) uint8 crop of a box (x0, y0, x1, y1; default the whole image) and its (2, 3) matrix.
+
+    Args:
+        image: any image :func:`edgelmk.preprocess.to_rgb_uint8` takes.
+        input_hw: (H, W) of the crop, pixels.
+        margin: the model's crop margin (sidecar ``crop.margin``).
+        box: x0, y0, x1, y1 in image pixels.
+    """
     image = to_rgb_uint8(np.asarray(image), "image")
     height, width = image.shape[:2]
     box = (0.0, 0.0, width - 1.0, height - 1.0) if box is None else tuple(float(v) for v in box)
     if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
         raise ValueError(f"box must be x0, y0, x1, y1 with x1 > x0 and y1 > y0 (pixels), got {box}")
-    sample = {"image": image, "keypoints": np.zeros((0, 2), np.float32), "visible": np.zeros(0, np.float32),
-              "bbox": np.asarray(box, np.float32)}
-    cropped = crop(sample, np.random.default_rng(0))
-    return cropped["image"], cropped["matrix"]
+    matrix = crop_matrix(np.asarray(box, np.float32), input_hw, margin)  # boxes are float32, as in training
+    return warp(image, matrix, input_hw), matrix
 
 
 class LandmarkModel:
@@ -104,18 +108,17 @@ class LandmarkModel:
         self.sidecar = sidecars.read(self.path)
         target = self.sidecar["target"]
         _check_file_type(self.path, target)
-        self.backend = open_backend(self.path, target, threads)
+        self.interpreter = open_interpreter(self.path, target, threads)
         self.input_hw = tuple(self.sidecar["input"]["hw"])
         self.codec = CODECS.build(self.sidecar["codec"])
-        self.crop = AffineCrop(self.input_hw, margin=self.sidecar["crop"]["margin"])
         self.timings: dict[str, float] = {}
         self._check_against_interpreter()
 
     def _check_against_interpreter(self) -> None:
         """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""
         where = sidecars.sidecar_path(self.path)
-        for side, shape, dtype in (("input", self.backend.input_shape, self.backend.input_dtype),
-                                   ("output", self.backend.output_shape, self.backend.output_dtype)):
+        for side, shape, dtype in (("input", self.interpreter.input_shape, self.interpreter.input_dtype),
+                                   ("output", self.interpreter.output_shape, self.interpreter.output_dtype)):
             described = self.sidecar[side]
             sizes_differ = any(size is not None and size != expected
                                for size, expected in zip(shape[1:], described["shape"][1:]))
@@ -142,11 +145,11 @@ class LandmarkModel:
         start = time.perf_counter()
         inputs = self.preprocess(crops)
         prepared = time.perf_counter()
-        batch = self.backend.input_shape[0]
+        batch = self.interpreter.input_shape[0]
         if batch == len(inputs) or self.sidecar["target"] == "onnx":
-            outputs = self.backend.run(inputs)
+            outputs = self.interpreter.run(inputs)
         else:  # TFLite models have a fixed batch of 1
-            outputs = np.concatenate([self.backend.run(inputs[i:i + 1]) for i in range(len(inputs))])
+            outputs = np.concatenate([self.interpreter.run(inputs[i:i + 1]) for i in range(len(inputs))])
         inferred = time.perf_counter()
         if list(outputs.shape[1:]) != list(self.sidecar["output"]["shape"][1:]):
             raise sidecars.SidecarError(
@@ -160,14 +163,14 @@ class LandmarkModel:
 
     def crop_image(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The (H, W, 3) uint8 crop of a box (default: the whole image) and its (2, 3) image -> crop matrix."""
-        return crop_box(self.crop, image, box)
+        return crop_box(image, self.input_hw, self.sidecar["crop"]["margin"], box)
 
     def predict(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (K, 2) in the image's pixels and scores (K,) for one box of an RGB image.
 
         Args:
             image: (H, W, 3) RGB uint8 (grey, RGBA, 16-bit and float images are converted, see
-                :func:`edgelmk.data.formats.common.to_rgb_uint8`).
+                :func:`edgelmk.preprocess.to_rgb_uint8`).
             box: x0, y0, x1, y1 in pixels around the face or person; the whole image when None.
         """
         start = time.perf_counter()

@@ -19,15 +19,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from edgelmk.errors import SidecarError
+from edgelmk.targets import TARGETS
+
 FORMAT = "edgelmk-model-1"
 SIDECAR_NAME = "model.json"
-TARGETS = ("onnx", "tflite", "lce")
 LAYOUTS = ("NHWC", "NCHW")
 DTYPES = ("float32", "int8", "uint8")
-
-
-class SidecarError(ValueError):
-    """A missing, malformed or mismatched ``model.json``; the message names the file and the field."""
 
 
 def sidecar_path(model_path: str | Path) -> Path:
@@ -85,7 +83,7 @@ def check(content: Any, path: Path) -> None:
         found = content.get("format") if isinstance(content, dict) else type(content).__name__
         raise SidecarError(f"{path}: not an edgelmk model sidecar (format {found!r}, expected {FORMAT!r})")
     _need(content, "model_file", (str,), path)
-    _need(content, "target", (str,), path, TARGETS)
+    _need(content, "target", (str,), path, tuple(TARGETS))
     for side in ("input", "output"):
         _need(content, f"{side}.layout", (str,), path, LAYOUTS)
         _need(content, f"{side}.dtype", (str,), path, DTYPES)

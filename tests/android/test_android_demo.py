@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 DEMO = REPO_ROOT / "android-demo"
 INSTALL_HINT = "install them with android-demo/tools/install-debian-tools.sh (root, Debian)"

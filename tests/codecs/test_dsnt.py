@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from edgelmk.codecs import CODECS
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 
 def build(input_hw, heatmap_hw, **options):

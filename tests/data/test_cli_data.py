@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from edgelmk.cli import main
 from edgelmk.data.formats.w300 import write_pts
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 cv2 = optional_import("cv2")
 

@@ -3,7 +3,7 @@ import pytest
 
 from edgelmk.data import DATASETS
 from edgelmk.data.synthetic import SyntheticFaces, write_300w_layout
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 optional_import("cv2")
 

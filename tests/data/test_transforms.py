@@ -12,7 +12,7 @@ from edgelmk.data.transforms import (
     Occluders,
     to_original,
 )
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 cv2 = optional_import("cv2")
 
@@ -118,3 +118,11 @@ def test_colour_jitter_of_zero_is_the_identity():
 def test_bad_parameters(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+def test_occluder_bars_on_tiny_crops_are_at_least_one_pixel_thick():
+    """OpenCV refuses a line of thickness 0, which a bar's width share rounds to below 13 pixels."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    for seed in range(200):
+        out = Occluders(prob=1.0, max_count=2)({"image": image}, np.random.default_rng(seed))
+        assert out["image"].shape == (8, 8, 3)

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from tests.conftest import REPO_ROOT, optional_import
+from tests.helpers import REPO_ROOT, optional_import
 
 optional_import("onnxruntime")
 

@@ -14,7 +14,7 @@ Parity bounds (keypoint distance, pixels of the network input, on the recipe's v
 import numpy as np
 import pytest
 
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 torch = optional_import("torch")
 onnx = optional_import("onnx")
@@ -33,15 +33,15 @@ def map_error(content, folder, checkpoint, codec="h3r"):
     from edgelmk.export import calibration_crops
     from edgelmk.export.torch_graph import ExportGraph
 
-    model, config, _ = engine.load_model(checkpoint, "cpu")
-    crops = calibration_crops(config, 8)
+    trained = engine.load_checkpoint(checkpoint, "cpu")
+    crops = calibration_crops(trained.config, 8)
     exported = LandmarkModel(folder / content["model_file"])
-    outputs = np.concatenate([exported.backend.run(exported.preprocess(crop[None])) for crop in crops])
+    outputs = np.concatenate([exported.interpreter.run(exported.preprocess(crop[None])) for crop in crops])
     spec = content["output"]
     maps = spec["scale"] * (outputs.astype(np.float32) - spec["zero_point"])
     maps = maps.transpose(0, 3, 1, 2) if spec["layout"] == "NHWC" else maps
     with torch.no_grad():
-        reference = ExportGraph(model, codec)(torch.from_numpy(crops.transpose(0, 3, 1, 2)).float()).numpy()
+        reference = ExportGraph(trained.model, codec)(torch.from_numpy(crops.transpose(0, 3, 1, 2)).float()).numpy()
     return np.abs(maps - reference)
 
 
@@ -106,7 +106,7 @@ def test_lce_has_binary_ops_and_its_interpreter_matches_pytorch(export_factory):
     content, folder, checkpoint = export_factory("lce")
     operators = operator_counts((folder / "model.tflite").read_bytes())
     assert operators["LceBconv2d"] >= 10 and operators["CONV_2D"] <= 4  # only the float stem, head remain
-    assert LandmarkModel(folder / "model.tflite").backend.name == "lce"
+    assert LandmarkModel(folder / "model.tflite").interpreter.name == "lce"
     assert_float_parity(content["parity"], "w1a1")
     float_size = (export_factory("tflite")[1] / "model.tflite").stat().st_size
     assert (folder / "model.tflite").stat().st_size < float_size / 4

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 optional_import("larq")
 torch = optional_import("torch")

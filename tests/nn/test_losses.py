@@ -4,7 +4,7 @@ import torch
 
 from edgelmk.codecs import CODECS
 from edgelmk.nn.decoders import output_activation, soft_argmax, spatial_softmax
-from edgelmk.nn.losses import DEFAULT_LOSS, LOSSES
+from edgelmk.nn.losses import build_loss
 
 
 def batch_for(codec_name, n=2, k=3, seed=0):
@@ -19,7 +19,7 @@ def batch_for(codec_name, n=2, k=3, seed=0):
 @pytest.mark.parametrize("codec_name", ["gaussian", "h3r", "dsnt"])
 def test_losses_ignore_keypoints_with_zero_weight(codec_name):
     _, batch = batch_for(codec_name)
-    loss = LOSSES.build({"name": DEFAULT_LOSS[codec_name]})
+    loss = build_loss({"name": CODECS.get(codec_name).default_loss})
     output = torch.randn(2, 3, 8, 8)
     changed = output.clone()
     changed[0, 1] += 100 * torch.randn(8, 8)  # the invisible keypoint
@@ -31,7 +31,7 @@ def test_losses_ignore_keypoints_with_zero_weight(codec_name):
 @pytest.mark.parametrize("codec_name", ["gaussian", "h3r", "dsnt"])
 def test_stacks_are_averaged(codec_name):
     _, batch = batch_for(codec_name)
-    loss = LOSSES.build({"name": DEFAULT_LOSS[codec_name]})
+    loss = build_loss({"name": CODECS.get(codec_name).default_loss})
     a, b = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 8, 8)
     torch.testing.assert_close(loss([a, b], batch), (loss([a], batch) + loss([b], batch)) / 2)
 
@@ -45,7 +45,7 @@ def test_h3r_cross_entropy_is_minimal_at_the_expected_target():
     stochastic = CODECS.build({"name": "h3r", "input_hw": [32, 32], "heatmap_hw": [8, 8]})
     draws = [torch.from_numpy(stochastic.encode(keypoints, rng=np.random.default_rng(i))["heatmaps"])
              for i in range(400)]
-    loss = LOSSES.build({"name": "h3r_cross_entropy"})
+    loss = build_loss({"name": "h3r_cross_entropy"})
     weights = torch.ones(1, 1)
 
     def mean_loss(logits):
@@ -68,7 +68,7 @@ def test_torch_soft_argmax_matches_the_numpy_dsnt_codec():
 
 def test_dsnt_loss_is_small_when_the_prediction_is_the_target():
     _, batch = batch_for("dsnt")
-    loss = LOSSES.build({"name": "dsnt"})
+    loss = build_loss({"name": "dsnt"})
     perfect = torch.log(batch["heatmaps"].clamp(min=1e-30))
     # not exactly 0: the 8x8 map truncates the Gaussian of keypoints near its border
     assert loss([perfect], batch) < 0.05 and loss([perfect], batch) < loss([torch.zeros_like(perfect)], batch) / 5
@@ -76,4 +76,4 @@ def test_dsnt_loss_is_small_when_the_prediction_is_the_target():
 
 def test_bad_loss_options():
     with pytest.raises(ValueError, match="regularization must be >= 0"):
-        LOSSES.build({"name": "dsnt", "regularization": -1})
+        build_loss({"name": "dsnt", "regularization": -1})

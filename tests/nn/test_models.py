@@ -4,7 +4,7 @@ import torch
 from edgelmk.nn import MODELS
 from edgelmk.nn.quant import PRECISIONS, BinaryConv2d
 from edgelmk.nn.summary import summarize
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 
 def build(**options):

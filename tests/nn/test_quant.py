@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from edgelmk.nn.quant import BinaryConv2d, binary_sign, conv_unit
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 1), (1, 0)])

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from edgelmk.cli import main
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 cv2 = optional_import("cv2")
 optional_import("onnxruntime")

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.conftest import optional_import
+from tests.helpers import optional_import
 
 optional_import("onnxruntime")
 optional_import("ai_edge_litert")

@@ -24,14 +24,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from edgelmk import optional
 from edgelmk.data.skeletons import Skeleton
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-
-
-class DatasetError(ValueError):
-    """A dataset file or record is unusable; the message names the file and the record."""
+from edgelmk.errors import DatasetError
+from edgelmk.preprocess import IMAGE_SUFFIXES, load_image, to_rgb_uint8  # noqa: F401  (readers import them here)
 
 
 @dataclass(frozen=True)
@@ -45,49 +40,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.source} [{self.record}]" if self.record else self.source
         return f"{where}: {self.message}"
-
-
-def to_rgb_uint8(image: np.ndarray, source: str) -> np.ndarray:
-    """Any decoded image -> (H, W, 3) uint8 RGB.
-
-    Conversions: grey is repeated to 3 channels; an alpha channel is dropped; 16-bit images
-    keep their top 8 bits; float images in [0, 1] are scaled by 255.
-
-    Args:
-        image: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), channels already in RGB(A) order.
-        source: where the image came from, for errors.
-    """
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3 or image.shape[2] not in (1, 3, 4) or min(image.shape[:2]) == 0:
-        raise DatasetError(f"{source}: unsupported image shape {image.shape}; expected (H, W) or (H, W, 1|3|4)")
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    elif image.dtype.kind == "f":
-        image = np.clip(np.nan_to_num(image) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise DatasetError(f"{source}: unsupported image dtype {image.dtype}; expected 8- or 16-bit")
-    if image.shape[2] == 1:
-        image = np.repeat(image, 3, axis=2)
-    return np.ascontiguousarray(image[..., :3])
-
-
-def load_image(path: str | Path) -> np.ndarray:
-    """Read an image file as (H, W, 3) uint8 RGB (see :func:`to_rgb_uint8` for conversions).
-
-    Raises:
-        DatasetError: when the file is missing or not a readable image.
-    """
-    cv2 = optional.cv2()
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: image file not found")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise DatasetError(f"{path}: not a readable image (corrupt, or a format OpenCV cannot decode)")
-    if image.ndim == 3 and image.shape[2] >= 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGB)
-    return to_rgb_uint8(image, str(path))
 
 
 def find_image(stem_path: Path) -> Path | None:

@@ -1,8 +1,9 @@
 package org.edgelmk.core;
 
 /**
- * The square crop around a box that the model sees, as {@code AffineCrop} makes it in training
- * (no jitter, no rotation): side {@code max(box w, h, 1) * (1 + margin)}, centred on the box.
+ * The square crop around a box that the model sees, as {@code edgelmk.preprocess.crop_matrix} makes
+ * it for training and the runtime (no jitter, no rotation): side {@code max(box w, h, 1) * (1 + margin)},
+ * centred on the box.
  *
  * <p>{@link #warp} resamples the frame like OpenCV 4.11's {@code warpAffine} (INTER_LINEAR,
  * BORDER_CONSTANT 0) including its fixed-point arithmetic (5 fractional bits per coordinate,

@@ -15,7 +15,7 @@ import org.junit.runners.Parameterized;
 
 /**
  * Crop, input encoding and the mapping back to frame pixels against the Python runtime
- * (AffineCrop + OpenCV warpAffine, encode_input, to_original): crops and encoded inputs
+ * (preprocess.crop_matrix + warp, i.e. OpenCV warpAffine, encode_input, to_original): crops and encoded inputs
  * byte for byte, frame points within 1e-4 px.
  */
 @RunWith(Parameterized.class)

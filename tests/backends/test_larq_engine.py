@@ -1,5 +1,6 @@
-"""The Keras + Larq training backend: losses equal the PyTorch ones, training, checkpoints,
-exact resume, export of its checkpoints, and the command line."""
+"""The Keras + Larq training backend beyond the trainer contract (tests/test_engine.py): losses
+equal the PyTorch ones, corrupt checkpoints, what it cannot train, export of its checkpoints,
+and the command line."""
 
 import subprocess
 import sys
@@ -8,26 +9,20 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import REPO_ROOT, optional_import
-from tests.test_engine import TINY, tiny
+from tests.helpers import REPO_ROOT, optional_import
+from tests.helpers import TINY, quiet, tiny
 
 optional_import("larq")
 torch = optional_import("torch")
 
-from edgelmk import recipe  # noqa: E402
+from edgelmk import engine, recipe, validate  # noqa: E402
 from edgelmk.checkpoint import CheckpointError  # noqa: E402
 from edgelmk.cli import main  # noqa: E402
 from edgelmk.codecs import CODECS  # noqa: E402
-from edgelmk.keras import checkpoint as checkpoints  # noqa: E402
-from edgelmk.keras import engine as larq_engine  # noqa: E402
 from edgelmk.keras.layers import tf  # noqa: E402
 from edgelmk.keras.losses import build_loss  # noqa: E402
-from edgelmk.nn.losses import LOSSES, DEFAULT_LOSS  # noqa: E402
-from edgelmk.training import TrainingError  # noqa: E402
-
-
-def quiet(*_):
-    pass
+from edgelmk.losses import LOSSES  # noqa: E402
+from edgelmk.nn.losses import build_loss as build_torch_loss  # noqa: E402
 
 
 def larq(**changes):
@@ -42,64 +37,37 @@ def test_losses_equal_the_pytorch_ones(codec_name, options):
     visible = rng.random((4, 5)) > 0.2
     target = codec.encode(keypoints, visible, rng=rng)
     outputs = [rng.normal(0, 2, (4, 5, 8, 8)).astype(np.float32) for _ in range(2)]  # two stacks, NCHW
-    torch_loss = LOSSES.build({"name": DEFAULT_LOSS[codec_name], **options})(
+    spec = LOSSES.build({"name": CODECS.get(codec_name).default_loss, **options})
+    torch_loss = build_torch_loss(spec)(
         [torch.from_numpy(o) for o in outputs], {key: torch.from_numpy(value) for key, value in target.items()})
     nhwc = {key: value.transpose(0, 2, 3, 1) if key == "heatmaps" else value for key, value in target.items()}
-    keras_loss = build_loss(codec_name, options)([tf.constant(o.transpose(0, 2, 3, 1)) for o in outputs],
+    keras_loss = build_loss(spec)([tf.constant(o.transpose(0, 2, 3, 1)) for o in outputs],
                                                  {key: tf.constant(value) for key, value in nhwc.items()})
     assert float(keras_loss) == pytest.approx(float(torch_loss), rel=1e-5)
 
 
-def test_training_writes_checkpoints_logs_and_a_report(tmp_path):
-    trainer = larq_engine.LarqTrainer(larq(), tmp_path, log=quiet)
-    report = trainer.fit()
-    assert set(report) >= {"NME", "FR@0.10"} and np.isfinite(report["NME"])
-    assert {"last.larq.npz", "best.larq.npz", "recipe.yaml", "metrics.csv", "tensorboard"} <= {
-        p.name for p in tmp_path.iterdir()}
-    assert len((tmp_path / "metrics.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
-    state, weights, optimizer = checkpoints.load(tmp_path / "last.larq.npz")
-    assert state["epoch"] == 2 and state["batches_done"] == 0 and state["recipe"] == trainer.config
-    assert len(weights) == len(trainer.model.keras_model.weights) and optimizer
-    assert set(trainer.mean_shape_baseline()) == set(report)
-
-
-def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
-    reference = larq_engine.LarqTrainer(larq(), tmp_path / "whole", log=quiet)
-    reference.fit()
-
-    def interrupt(step):
-        if step == 4:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        larq_engine.LarqTrainer(larq(), tmp_path / "split", log=quiet, on_step=interrupt).fit()
-    assert checkpoints.load(tmp_path / "split" / "last.larq.npz")[0]["batches_done"] == 1
-    resumed = larq_engine.LarqTrainer(larq(), tmp_path / "split", resume=True, log=quiet)
-    resumed.fit()
-    for expected, got in zip(reference.model.keras_model.get_weights(), resumed.model.keras_model.get_weights()):
-        np.testing.assert_array_equal(got, expected)
-
-
-def test_resume_refuses_another_recipe_and_a_corrupt_checkpoint(tmp_path):
-    larq_engine.LarqTrainer(larq(**{"optim.epochs": 1}), tmp_path, log=quiet).fit()
-    with pytest.raises(TrainingError, match="different recipe"):
-        larq_engine.LarqTrainer(larq(**{"optim.epochs": 1, "optim.lr": 0.01}), tmp_path, resume=True, log=quiet)
-    (tmp_path / "broken.larq.npz").write_bytes((tmp_path / "last.larq.npz").read_bytes()[:100])
+def test_a_corrupt_checkpoint_is_refused(larq_checkpoint, tmp_path):
+    (tmp_path / "broken.larq.npz").write_bytes(larq_checkpoint.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="broken.larq.npz is not a readable Larq checkpoint"):
-        larq_engine.load_checkpoint(tmp_path / "broken.larq.npz")
+        engine.load_checkpoint(tmp_path / "broken.larq.npz")
+    (tmp_path / "last.larq.npz").write_bytes(larq_checkpoint.read_bytes()[:100])
+    with pytest.raises(engine.TrainingError, match="last.larq.npz is not a readable Larq checkpoint"):
+        engine.Trainer(larq(), tmp_path, resume=True, log=quiet)
 
 
-def test_recipes_the_backend_cannot_train_fail_clearly():
+def test_recipes_the_backend_cannot_train_fail_clearly(tmp_path):
     with pytest.raises(recipe.RecipeError, match="needs model.backend=torch"):
-        larq_engine.model_config(larq(**{"model.precision": "w8a8"}), 68)
+        validate.check(larq(**{"model.precision": "w8a8"}))
     with pytest.raises(recipe.RecipeError, match="heatmap_hw"):
-        larq_engine.model_config(larq(**{"codec.heatmap_hw": "[7, 7]"}), 68)
+        validate.check(larq(**{"codec.heatmap_hw": "[7, 7]"}))
+    with pytest.raises(recipe.RecipeError, match="leave --device out"):
+        engine.Trainer(larq(), tmp_path, device="cpu", log=quiet)
 
 
 @pytest.fixture(scope="module")
 def larq_checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("larq_run")
-    larq_engine.LarqTrainer(larq(), folder, log=quiet).fit()
+    engine.Trainer(larq(), folder, log=quiet).fit()
     return folder / "best.larq.npz"
 
 
@@ -144,13 +112,12 @@ def test_eval_and_predict_refuse_a_larq_checkpoint_with_advice(larq_checkpoint):
 
 
 def test_larq_trains_after_a_pytorch_run_in_the_same_process(tmp_path):
-    """The PyTorch engine hides TensorFlow from TensorBoard when TF is not loaded; Larq must still log."""
+    """Both backends in one process (TensorFlow loaded after torch): each trains and logs to TensorBoard."""
     script = f"""
 from edgelmk import engine, recipe
 config = recipe.resolve(recipe.apply_overrides({TINY!r}, ["optim.epochs=1"]))
 engine.Trainer(config, r"{tmp_path / 'torch'}", log=lambda *_: None).fit()
-from edgelmk.keras.engine import LarqTrainer
-LarqTrainer(recipe.resolve(recipe.apply_overrides(config, ["model.backend=larq"])), r"{tmp_path / 'larq'}",
+engine.Trainer(recipe.resolve(recipe.apply_overrides(config, ["model.backend=larq"])), r"{tmp_path / 'larq'}",
             log=lambda *_: None).fit()
 print("ok")
 """

@@ -1,6 +1,6 @@
 """Interpreters behind one small interface: onnxruntime, LiteRT (or tflite-runtime), LCE.
 
-Each backend loads one model file and runs one batch: ``run(inputs) -> outputs`` with the
+Each interpreter loads one model file and runs one batch: ``run(inputs) -> outputs`` with the
 model's own dtypes and layout (quantization is handled by :mod:`edgelmk.runtime.model`).
 None imports torch or tensorflow: the LCE interpreter is loaded from its compiled module
 directly, because the ``larq_compute_engine`` package imports TensorFlow for its converter.
@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from edgelmk.optional import require
+from edgelmk.targets import target_named
 
 
-class Backend:
+class Interpreter:
     """An interpreter for one model file.
 
     Attributes:
@@ -35,7 +36,7 @@ class Backend:
         raise NotImplementedError
 
 
-class OnnxBackend(Backend):
+class OnnxInterpreter(Interpreter):
     name = "onnxruntime"
 
     def __init__(self, path: Path, threads: int):
@@ -63,7 +64,7 @@ class OnnxBackend(Backend):
 _ONNX_TYPES = {"tensor(float)": "float32", "tensor(int8)": "int8", "tensor(uint8)": "uint8"}
 
 
-class TFLiteBackend(Backend):
+class TFLiteInterpreter(Interpreter):
     """LiteRT (ai-edge-litert), or tflite-runtime where LiteRT is not installed."""
 
     def __init__(self, path: Path, threads: int):
@@ -98,7 +99,7 @@ class TFLiteBackend(Backend):
         return self.interpreter.get_tensor(self.output_detail["index"])
 
 
-class LCEBackend(Backend):
+class LCEInterpreter(Interpreter):
     """Larq Compute Engine's interpreter (x86_64 wheel; on ARM, LCE's own binaries: deploy/raspberry-pi)."""
 
     name = "lce"
@@ -134,10 +135,11 @@ def _lce_interpreter_module():
     return module
 
 
-def open_backend(path: Path, target: str, threads: int = 1) -> Backend:
-    """The backend for an exported file of ``target`` (onnx, tflite, lce)."""
-    if target == "onnx":
-        return OnnxBackend(path, threads)
-    if target == "lce":
-        return LCEBackend(path, threads)
-    return TFLiteBackend(path, threads)
+#: interpreter name (the ``interpreter`` column of :data:`edgelmk.targets.TARGETS`) -> class
+INTERPRETERS: dict[str, type[Interpreter]] = {"onnxruntime": OnnxInterpreter, "litert": TFLiteInterpreter,
+                                              "lce": LCEInterpreter}
+
+
+def open_interpreter(path: Path, target: str, threads: int = 1) -> Interpreter:
+    """The interpreter of an exported file of ``target`` (a row of :data:`edgelmk.targets.TARGETS`)."""
+    return INTERPRETERS[target_named(target).interpreter](path, threads)

@@ -1,0 +1,5 @@
+"""``python -m edgelmk ...`` runs the command line (:mod:`edgelmk.cli`)."""
+
+from edgelmk.cli import main
+
+main(prog_name="edgelmk")

@@ -1,0 +1,154 @@
+"""Training backends: one row per framework, each behind the same small protocol.
+
+A row (:class:`Backend`) holds what can be known without importing the framework: its recipe
+name (``model.backend``), its pip extra, its checkpoint suffix and the precisions it trains.
+``backend.engine()`` imports the framework's module, whose ``ENGINE`` object gives everything
+else (:class:`Engine`): a training :class:`Session` for :class:`edgelmk.engine.EpochLoop`,
+checkpoint loading, prediction on crops, a model summary and the Keras mirror for export.
+
+Adding a backend means adding one row here and one module with an ``ENGINE``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
+
+import numpy as np
+
+from edgelmk.architecture import KERAS_PRECISIONS, PRECISIONS
+from edgelmk.errors import EdgelmkError, RecipeError
+from edgelmk.registry import close_matches
+
+if TYPE_CHECKING:
+    from edgelmk.engine import PreparedRun
+
+
+class Session(Protocol):
+    """A backend's side of one training run; the epoch loop (:class:`edgelmk.engine.EpochLoop`) drives it.
+
+    Attributes:
+        model: the network being trained.
+        description: where it runs, for the first log line (e.g. ``device cpu``).
+    """
+
+    model: Any
+    description: str
+
+    def batches(self, epoch: int, skip: int) -> Iterable[Any]:
+        """The batches of ``epoch`` (order seeded by (seed, epoch)) after the first ``skip``."""
+
+    def train_step(self, batch: Any) -> float:
+        """One optimizer step on a batch; its loss (may be non-finite: the loop stops then)."""
+
+    def learning_rate(self) -> float:
+        """The learning rate of the next step."""
+
+    def predict_crops(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
+
+    def save(self, path: Path, state: dict[str, Any]) -> None:
+        """Write a checkpoint atomically: the weights and optimizer plus the loop's ``state``."""
+
+    def restore(self, path: Path) -> dict[str, Any]:
+        """Load weights and optimizer from a checkpoint; returns the loop state saved with them."""
+
+    def is_out_of_memory(self, error: BaseException) -> bool:
+        """Whether an exception of a training step means the batch did not fit in memory."""
+
+
+class Engine(Protocol):
+    """What a backend's module gives as ``ENGINE``."""
+
+    def session(self, run: PreparedRun, device: str | None) -> Session:
+        """A training session for a prepared run (``device``: None for the backend's default)."""
+
+    def load(self, path: Path, device: str | None) -> tuple[Any, dict[str, Any]]:
+        """(model in inference mode, checkpoint state with its ``recipe``) of a checkpoint."""
+
+    def predict_crops(self, model: Any, codec: Any, crops: np.ndarray, device: str | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
+
+    def summary(self, config: dict, architecture: dict[str, Any]) -> str:
+        """A printable description of the network a recipe trains."""
+
+    def export_mirror(self, model: Any, output_activation: str) -> Any:
+        """The Keras model equal to ``model`` (last stack, then ``output_activation``) for TFLite / LCE."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One training backend.
+
+    Attributes:
+        name: the recipe's ``model.backend``.
+        label: its name in messages.
+        extra: the pip extra that installs it.
+        checkpoint_suffix: checkpoints are ``last<suffix>`` and ``best<suffix>``.
+        precisions: the model precisions it trains.
+        module: the module whose ``ENGINE`` implements :class:`Engine`.
+    """
+
+    name: str
+    label: str
+    extra: str
+    checkpoint_suffix: str
+    precisions: tuple[str, ...]
+    module: str
+
+    @property
+    def last(self) -> str:
+        return "last" + self.checkpoint_suffix
+
+    @property
+    def best(self) -> str:
+        return "best" + self.checkpoint_suffix
+
+    def engine(self) -> Engine:
+        """The backend's implementation, imported now.
+
+        Raises:
+            EdgelmkError: when its framework is not installed, naming the extra.
+        """
+        try:
+            return importlib.import_module(self.module).ENGINE
+        except ImportError as error:
+            raise EdgelmkError(f"the {self.label} backend needs its framework ({error}): pip install "
+                               f"'edgelmk[{self.extra}]' -c constraints.txt") from None
+
+    def check_precision(self, precision: str) -> None:
+        """Raises RecipeError when this backend cannot train ``precision``, naming one that can."""
+        if precision in self.precisions:
+            return
+        others = [b.name for b in BACKENDS.values() if precision in b.precisions]
+        raise RecipeError(f"model.precision: the {self.name} backend trains {' and '.join(self.precisions)}; "
+                          f"{precision} ({PRECISIONS.get(precision, 'unknown')}) needs model.backend={' or '.join(others) or '(none)'}")
+
+
+BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (
+    Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), "edgelmk.backends.torch_engine"),
+    Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, "edgelmk.backends.larq_engine"),
+)}
+DEFAULT = "torch"
+
+
+def backend_named(name: str) -> Backend:
+    """The row of a ``model.backend`` name (RecipeError listing the known ones)."""
+    if name not in BACKENDS:
+        raise RecipeError(f"model.backend must be one of {', '.join(BACKENDS)}, got {name!r}."
+                          f"{close_matches(str(name), list(BACKENDS))}")
+    return BACKENDS[name]
+
+
+def backend_of(config: dict) -> Backend:
+    """The backend a resolved recipe trains with."""
+    return backend_named(config["model"].get("backend", DEFAULT))
+
+
+def backend_of_checkpoint(path: str | Path) -> Backend:
+    """The backend that wrote a checkpoint, by its suffix (the default backend for other names)."""
+    by_length = sorted(BACKENDS.values(), key=lambda backend: -len(backend.checkpoint_suffix))
+    return next((b for b in by_length if str(path).endswith(b.checkpoint_suffix)), BACKENDS[DEFAULT])

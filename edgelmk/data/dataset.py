@@ -1,0 +1,116 @@
+"""The data pipeline of a recipe: datasets, transforms, codec targets, evaluation crops.
+
+Both training backends (:mod:`edgelmk.backends`) and the export build their data with these
+functions, so that they train and are judged on the same samples. Each sample's randomness is
+drawn from a generator seeded by ``(seed, epoch, index)`` (:class:`SampleEncoder`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from edgelmk import recipe as recipes
+from edgelmk.codecs import CODECS
+from edgelmk.data import DATASETS
+from edgelmk.data.skeletons import skeleton_for
+from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders
+
+
+def build_dataset(config: dict, side: str):
+    """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
+    return recipes.from_section(f"data.{side}", lambda: DATASETS.build(config["data"][side]),
+                                "\nThe recipe's header says how to obtain the dataset and where to put it.")
+
+
+def build_codec(config: dict):
+    return recipes.from_section("codec", lambda: CODECS.build(config["codec"]))
+
+
+def eval_transform(config: dict) -> AffineCrop:
+    return AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"])
+
+
+def train_transform(config: dict, skeleton) -> Compose:
+    augment = config["data"]["augment"]
+    steps = [AffineCrop(config["data"]["input_hw"], margin=config["data"]["margin"],
+                        scale_jitter=augment["scale_jitter"], rotation_deg=augment["rotation_deg"],
+                        shift=augment["shift"], flip_prob=0.5 if augment["flip"] else 0.0,
+                        flip_index=skeleton.flip_index)]
+    if augment["colour"]:
+        steps.append(ColourJitter(augment["colour"], augment["colour"], augment["colour"]))
+    if augment["blur"]:
+        steps.append(Blur(prob=augment["blur"]))
+    if augment["occluders"]:
+        steps.append(Occluders(prob=augment["occluders"]))
+    return Compose(steps)
+
+
+class CachedDataset:
+    """A dataset's samples loaded once and kept in memory (for small or procedural datasets)."""
+
+    def __init__(self, dataset, progress: Callable[[int], Any] | None = None):
+        self.skeleton = dataset.skeleton
+        self.samples = []
+        for index in range(len(dataset)):
+            self.samples.append(dataset[index])
+            if progress:
+                progress(1)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.samples[index]
+
+
+def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None,
+             limit: int | None = None) -> list[dict]:
+    """Evaluation crops (no randomness) of the first ``limit`` samples (all by default).
+
+    Each sample is cropped as soon as it is loaded: only crops are kept, never full images.
+    """
+    rng = np.random.default_rng(0)
+    crops = []
+    for index in range(len(dataset) if limit is None else min(limit, len(dataset))):
+        crops.append(transform(dataset[index], rng))
+        if progress:
+            progress(1)
+    return crops
+
+
+def recipe_skeleton(config: dict):
+    """The keypoint layout of a recipe's training data, from its class or ``skeleton`` key, reading no file."""
+    data = config["data"]["train"]
+    if "skeleton" in data:
+        return skeleton_for(data["skeleton"])
+    skeleton = getattr(DATASETS.get(data["name"]), "skeleton", None)
+    if skeleton is None:
+        raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
+                                  "data.train.skeleton (300w, wflw, cofw or aflw)")
+    return skeleton
+
+
+class SampleEncoder:
+    """Dataset samples -> transformed, encoded training items, random per (seed, epoch, index).
+
+    ``item(index)`` returns numpy arrays: ``image`` (H, W, 3) uint8, ``heatmaps`` (K, h, w) and
+    ``weights`` (K,) float32, and DSNT's ``coords`` (K, 2).
+    """
+
+    def __init__(self, dataset, transform, codec, seed: int):
+        self.dataset, self.transform, self.codec, self.seed = dataset, transform, codec, seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def item(self, index: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        sample = self.transform(self.dataset[index], rng)
+        target = self.codec.encode(sample["keypoints"][None], sample["visible"][None], rng=rng)
+        item = {"image": sample["image"], "heatmaps": target["heatmaps"][0], "weights": target["weights"][0]}
+        if "coords" in target:
+            item["coords"] = target["coords"][0]
+        return item

@@ -1,0 +1,71 @@
+"""``edgelmk validate``: every problem of a recipe at once, in milliseconds.
+
+Checks the structure (:func:`edgelmk.recipe.check`), then each section against what it
+configures, without reading a dataset or building a network: the dataset configs against
+their readers' signatures (:meth:`edgelmk.registry.Registry.check`), the codec, the model
+against its architecture (:mod:`edgelmk.architecture`) and backend, the loss against
+:mod:`edgelmk.losses`. ``edgelmk train`` runs the same check first.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from edgelmk import recipe as recipes
+from edgelmk.architecture import model_architecture
+from edgelmk.backends import BACKENDS
+from edgelmk.codecs import CODECS
+from edgelmk.data import DATASETS
+from edgelmk.errors import RecipeError
+from edgelmk.losses import loss_spec
+
+
+def _num_keypoints(config: dict) -> int:
+    """The keypoint count of the training data when it is known without reading files, else 1."""
+    from edgelmk.data.dataset import recipe_skeleton
+
+    try:
+        return recipe_skeleton(config).num_keypoints
+    except (RecipeError, KeyError, ValueError):
+        return 1
+
+
+def _section(check) -> list[str]:
+    """[the message] of the RecipeError ``check()`` raises, or []."""
+    try:
+        check()
+    except RecipeError as error:
+        return [str(error)]
+    return []
+
+
+def problems(recipe: Mapping) -> tuple[dict, list[str]]:
+    """The resolved recipe (defaults filled in) and every problem found in it, each naming its key."""
+    config, found = recipes.check(recipe)
+    data_ok = True
+    for side in ("train", "val"):
+        dataset = config["data"][side]
+        if isinstance(dataset, dict) and "name" in dataset:
+            side_problems = [f"data.{side}: {problem}" for problem in DATASETS.check(dataset)]
+            data_ok = data_ok and not side_problems
+            found += side_problems
+    codec_problems = [f"codec: {problem}" for problem in CODECS.check(config["codec"])]
+    if not codec_problems:
+        codec_problems = _section(lambda: recipes.from_section("codec", lambda: CODECS.build(config["codec"])))
+    found += codec_problems
+    if config["codec"].get("name") in CODECS.names():  # the loss's default comes from the codec
+        found += _section(lambda: loss_spec(config))
+    num_keypoints = _num_keypoints(config) if data_ok else 1
+    model_problems = _section(lambda: model_architecture(config, num_keypoints))
+    found += model_problems
+    backend = BACKENDS.get(config["model"].get("backend", "torch"))
+    if backend and not model_problems:
+        found += _section(lambda: backend.check_precision(config["model"]["precision"]))
+    return config, found
+
+
+def check(config: Mapping) -> None:
+    """Raise one RecipeError listing every problem of a recipe (nothing when it is valid)."""
+    _, found = problems(config)
+    if found:
+        raise recipes.problems_error(found)

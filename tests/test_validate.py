@@ -1,0 +1,90 @@
+"""edgelmk validate: every shipped recipe passes; every problem of a broken one is listed at once, fast."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from edgelmk import recipe, validate
+from edgelmk.cli import main
+from tests.helpers import REPO_ROOT, TINY
+
+RECIPES = sorted((REPO_ROOT / "recipes").glob("*.yaml"))
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
+def test_every_shipped_recipe_is_valid(path):
+    result = run("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_three_mistakes_in_three_sections_are_all_reported_with_suggestions_in_under_a_second(tmp_path):
+    broken = {**TINY, "optim": {"epochs": 2, "lr": 0.001, "shedule": "cosine"},
+              "codec": {"name": "h3r", "heatmap_hw": [8, 8], "windw": 3},
+              "model": {**TINY["model"], "widht": 32}}
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "edgelmk", "validate", str(path)], capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=60)
+    seconds = time.perf_counter() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "3 problem(s)" in result.stderr
+    assert "'optim.shedule'" in result.stderr and "Did you mean 'schedule'" in result.stderr
+    assert "codec: codec 'h3r' got an unknown key 'windw'" in result.stderr and "Did you mean 'window'" in result.stderr
+    assert "model: model 'hourglass' got an unknown key 'widht'" in result.stderr
+    assert "Did you mean 'width'" in result.stderr
+    assert seconds < 1.0, f"validate took {seconds:.2f} s"
+
+
+def test_value_problems_of_the_codec_model_loss_and_data_are_found_without_building_anything():
+    config, problems = validate.problems({**TINY, "codec": {"name": "h3r", "heatmap_hw": [7, 7], "window": 2},
+                                          "loss": {"regularization": 2.0},
+                                          "data": {**TINY["data"], "val": {"name": "300w"}}})
+    text = "\n".join(problems)
+    assert "codec: h3r window must be odd" in text
+    assert "loss: loss 'h3r_cross_entropy' got an unknown key 'regularization'" in text
+    assert "model: input_hw (32, 32) must be heatmap_hw (7, 7) times one power of 2" in text
+    assert "data.val: dataset '300w': missing a required argument: 'root'" in text
+    assert config["codec"]["heatmap_hw"] == [7, 7]
+
+
+def test_backend_precisions_and_unknown_backends():
+    _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "larq", "precision": "w8a8"}})
+    assert problems == ["model.precision: the larq backend trains fp32 and w1a1; w8a8 (Brevitas int8) needs "
+                        "model.backend=torch"]
+    _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "lark"}})
+    assert problems == ["model.backend must be one of torch, larq, got 'lark'. Did you mean 'larq'?"]
+
+
+def test_show_prints_the_resolved_recipe_and_missing_data_is_a_warning(tmp_path):
+    result = run("validate", REPO_ROOT / "recipes" / "binary_hg_300w.yaml", "--set", "model.backend=larq", "--show")
+    assert result.exit_code == 0, result.output
+    shown = yaml.safe_load(result.output.split("warning:")[0])
+    assert shown == recipe.load(REPO_ROOT / "recipes" / "binary_hg_300w.yaml", ["model.backend=larq"])
+    assert shown["model"]["backend"] == "larq" and shown["eval"] == {"metric": "auto"}
+    assert "warning: data.train.root: data/300W does not exist" in result.output
+
+
+def test_train_runs_the_same_check_first(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump({**TINY, "model": {**TINY["model"], "depht": 2}, "loss": {"nme": 1}}))
+    result = run("train", path, "--out", tmp_path / "run")
+    assert result.exit_code == 1 and "2 problems in the recipe" in result.output
+    assert "'depht'" in result.output and "'nme'" in result.output and not (tmp_path / "run").exists()
+
+
+def test_a_yaml_syntax_error_is_one_problem(tmp_path):
+    path = Path(tmp_path / "bad.yaml")
+    path.write_text("data:\n  train: {name: x\n")
+    result = run("validate", path)
+    assert result.exit_code == 1 and "invalid YAML at line" in result.output
