@@ -299,10 +299,10 @@ class Trainer(EpochLoop):
     def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
                  log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
         backend = backend_of(config)
-        engine = backend.engine()
+        implementation = backend.engine()
         started = time.time()
         run = prepare_run(config)
-        session = engine.session(run, device)
+        session = implementation.session(run, device)
         data = run.samples.dataset
         log(f"data: {len(data)} training and {len(run.val_dataset)} validation samples ({run.skeleton.name}, "
             f"{run.skeleton.num_keypoints} keypoints); {session.description}; built in {time.time() - started:.1f}s")

@@ -166,17 +166,17 @@ def check(recipe: Mapping) -> tuple[dict, list[str]]:
     replaced by its default. What the registered classes accept (``data.train``, ``codec``,
     ``model``, ``loss``) is checked by :func:`edgelmk.validate.problems`.
     """
-    from edgelmk.backends import BACKENDS  # a table of names; imported here to keep this module at the bottom
+    from edgelmk.backends import backend_named  # a table of names; imported here to keep this module at the bottom
 
     problems: list[str] = []
     config = _check(recipe, DEFAULTS, "", problems)
     for side in ("train", "val"):
         if not isinstance(config["data"][side], dict) or "name" not in config["data"][side]:
             problems.append(f"data.{side} must be a dataset config with a 'name' (see `edgelmk ls datasets`)")
-    backend = config["model"].get("backend", "torch")
-    if backend not in BACKENDS:
-        problems.append(f"model.backend must be one of {', '.join(BACKENDS)}, got {backend!r}."
-                        f"{close_matches(str(backend), list(BACKENDS))}")
+    try:
+        backend_named(config["model"].get("backend", "torch"))
+    except RecipeError as error:
+        problems.append(str(error))
     if config["optim"]["epochs"] < 1 or config["data"]["batch_size"] < 1 or config["optim"]["lr"] <= 0:
         problems.append("optim.epochs and data.batch_size must be >= 1 and optim.lr > 0")
     config["codec"]["input_hw"] = list(config["data"]["input_hw"])

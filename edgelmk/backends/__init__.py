@@ -40,8 +40,8 @@ class Session(Protocol):
     def batches(self, epoch: int, skip: int) -> Iterable[Any]:
         """The batches of ``epoch`` (order seeded by (seed, epoch)) after the first ``skip``."""
 
-    def train_step(self, batch: Any) -> float:
-        """One optimizer step on a batch; its loss (may be non-finite: the loop stops then)."""
+    def train_step(self, batch: Any, step: int) -> float:
+        """One optimizer step on a batch (``step`` steps done before it); its loss (the loop stops if not finite)."""
 
     def learning_rate(self) -> float:
         """The learning rate of the next step."""
