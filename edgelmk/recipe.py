@@ -166,7 +166,7 @@ def check(recipe: Mapping) -> tuple[dict, list[str]]:
     replaced by its default. What the registered classes accept (``data.train``, ``codec``,
     ``model``, ``loss``) is checked by :func:`edgelmk.validate.problems`.
     """
-    from edgelmk.backends import backend_named  # a table of names; imported here to keep this module at the bottom
+    from edgelmk.backends import backend_of  # a table of names; imported here to keep this module at the bottom
 
     problems: list[str] = []
     config = _check(recipe, DEFAULTS, "", problems)
@@ -174,7 +174,7 @@ def check(recipe: Mapping) -> tuple[dict, list[str]]:
         if not isinstance(config["data"][side], dict) or "name" not in config["data"][side]:
             problems.append(f"data.{side} must be a dataset config with a 'name' (see `edgelmk ls datasets`)")
     try:
-        backend_named(config["model"].get("backend", "torch"))
+        backend_of(config)
     except RecipeError as error:
         problems.append(str(error))
     if config["optim"]["epochs"] < 1 or config["data"]["batch_size"] < 1 or config["optim"]["lr"] <= 0:

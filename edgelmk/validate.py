@@ -13,7 +13,7 @@ from typing import Mapping
 
 from edgelmk import recipe as recipes
 from edgelmk.architecture import model_architecture
-from edgelmk.backends import BACKENDS
+from edgelmk.backends import BACKENDS, DEFAULT
 from edgelmk.codecs import CODECS
 from edgelmk.data import DATASETS
 from edgelmk.errors import RecipeError
@@ -58,7 +58,7 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     num_keypoints = _num_keypoints(config) if data_ok else 1
     model_problems = _section(lambda: model_architecture(config, num_keypoints))
     found += model_problems
-    backend = BACKENDS.get(config["model"].get("backend", "torch"))
+    backend = BACKENDS.get(config["model"].get("backend", DEFAULT))
     if backend and not model_problems:
         found += _section(lambda: backend.check_precision(config["model"]["precision"]))
     return config, found
