@@ -36,8 +36,9 @@ def score(metric: str, skeleton, crops: list[dict], predicted: np.ndarray, score
     visible = np.stack([c["visible"] for c in crops])
     if metric == "nme":
         rule = skeleton.normalizer
-        if isinstance(rule, tuple):
-            normalizer: Any = skeleton.name
+        if isinstance(rule, tuple):  # the distance of two keypoints (built-in or declared scheme)
+            first, second = rule[1]
+            normalizer: Any = np.linalg.norm(gt[:, first] - gt[:, second], axis=-1)
         elif rule == "box_size" and all("box_size" in c for c in crops):
             normalizer = np.array([c["box_size"] * _crop_scale(c["matrix"]) for c in crops])
         else:  # no standard normaliser: the diagonal of the keypoints' box

@@ -16,6 +16,7 @@ from edgelmk.architecture import model_architecture
 from edgelmk.backends import BACKENDS, DEFAULT
 from edgelmk.codecs import CODECS
 from edgelmk.data import DATASETS
+from edgelmk.data.skeletons import skeleton_from
 from edgelmk.errors import RecipeError
 from edgelmk.losses import loss_spec
 
@@ -39,6 +40,22 @@ def _section(check) -> list[str]:
     return []
 
 
+def _unsaid_flip(skeleton: object, flip: bool, side: str) -> list[str]:
+    """A declared scheme must say which points a flip swaps when flips augment the data."""
+    if side == "train" and flip and isinstance(skeleton, dict) and "flip_pairs" not in skeleton:
+        return ["data.train.skeleton declares no flip_pairs, but data.augment.flip is true: a mirrored photo would "
+                "keep its left points labelled left. Give the pairs a flip swaps (flip_pairs: [] when every point "
+                "is its own mirror image), or --set data.augment.flip=false"]
+    return []
+
+
+def _init_from_problems(init_from: object) -> list[str]:
+    """``model.init_from`` is a checkpoint's path or left out (whether it exists is :func:`recipe.missing_paths`'s)."""
+    if init_from is None or isinstance(init_from, str) and init_from:
+        return []
+    return [f"model.init_from must be the path of a checkpoint (.pt or .larq.npz), got {init_from!r}"]
+
+
 def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     """The resolved recipe (defaults filled in) and every problem found in it, each naming its key."""
     config, found = recipes.check(recipe)
@@ -47,6 +64,10 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
         dataset = config["data"][side]
         if isinstance(dataset, dict) and "name" in dataset:
             side_problems = [f"data.{side}: {problem}" for problem in DATASETS.check(dataset)]
+            if "skeleton" in dataset:
+                side_problems += _section(lambda d=dataset, s=side: recipes.from_section(
+                    f"data.{s}.skeleton", lambda: skeleton_from(d["skeleton"])))
+                side_problems += _unsaid_flip(dataset["skeleton"], config["data"]["augment"]["flip"], side)
             data_ok = data_ok and not side_problems
             found += side_problems
     codec_problems = [f"codec: {problem}" for problem in CODECS.check(config["codec"])]
@@ -58,6 +79,7 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     num_keypoints = _num_keypoints(config) if data_ok else 1
     model_problems = _section(lambda: model_architecture(config, num_keypoints))
     found += model_problems
+    found += _init_from_problems(config["model"].get("init_from"))
     backend = BACKENDS.get(config["model"].get("backend", DEFAULT))
     if backend and not model_problems:
         found += _section(lambda: backend.check_precision(config["model"]["precision"]))

@@ -88,3 +88,15 @@ def test_a_yaml_syntax_error_is_one_problem(tmp_path):
     path.write_text("data:\n  train: {name: x\n")
     result = run("validate", path)
     assert result.exit_code == 1 and "invalid YAML at line" in result.output
+
+
+def test_a_declared_scheme_is_checked_and_must_say_what_a_flip_swaps():
+    scheme = {"keypoints": 29, "normalizer": [16, 40]}
+    _, found = validate.problems({**TINY, "data": {**TINY["data"], "train": {
+        "name": "coco_face", "ann_file": "a.json", "root": ".", "skeleton": scheme}}})
+    assert any("data.train.skeleton: normalizer[0] = [16, 40] refers to keypoint 40" in p for p in found)
+    assert any("declares no flip_pairs, but data.augment.flip is true" in p for p in found)
+    _, found = validate.problems({**TINY, "data": {**TINY["data"], "train": {
+        "name": "coco_face", "ann_file": "a.json", "root": ".", "skeleton": {**scheme, "normalizer": [16, 17],
+                                                                             "flip_pairs": []}}}})
+    assert found == []

@@ -13,6 +13,7 @@ from edgelmk.data.formats import (
     NativeAFLW,
     NativeCOFW,
     NativeWFLW,
+    PtsFolder,
     read_pts,
 )
 from edgelmk.data.formats.common import DatasetError
@@ -21,7 +22,7 @@ from edgelmk.registry import Registry
 
 DATASETS: Registry = Registry("dataset")
 for _name, _cls in {"300w": Native300W, "wflw": NativeWFLW, "cofw": NativeCOFW, "aflw": NativeAFLW, "mpii": Mpii,
-                    "coco": CocoKeypoints, "coco_face": CocoFace, "synthetic_faces": SyntheticFaces,
+                    "coco": CocoKeypoints, "coco_face": CocoFace, "pts_folder": PtsFolder, "synthetic_faces": SyntheticFaces,
                     "synthetic_pose": SyntheticPose}.items():
     DATASETS.register(_name)(_cls)
 

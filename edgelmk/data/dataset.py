@@ -7,6 +7,7 @@ drawn from a generator seeded by ``(seed, epoch, index)`` (:class:`SampleEncoder
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import numpy as np
@@ -14,13 +15,33 @@ import numpy as np
 from edgelmk import recipe as recipes
 from edgelmk.codecs import CODECS
 from edgelmk.data import DATASETS
-from edgelmk.data.skeletons import skeleton_for
+from edgelmk.data.skeletons import skeleton_from
 from edgelmk.data.transforms import AffineCrop, Blur, ColourJitter, Compose, Occluders
+
+
+def takes_skeleton(dataset_config: dict) -> bool:
+    """Whether the dataset class of a config reads its landmark scheme from a ``skeleton`` key."""
+    try:
+        return "skeleton" in inspect.signature(DATASETS.get(dataset_config["name"])).parameters
+    except (KeyError, TypeError):
+        return False
+
+
+def dataset_config(config: dict, side: str) -> dict:
+    """The ``data.train`` / ``data.val`` config; validation data without a ``skeleton`` takes training's.
+
+    So a declared scheme is written once, in ``data.train.skeleton``.
+    """
+    data = dict(config["data"][side])
+    train = config["data"]["train"]
+    if side == "val" and "skeleton" not in data and "skeleton" in train and takes_skeleton(data):
+        data["skeleton"] = train["skeleton"]
+    return data
 
 
 def build_dataset(config: dict, side: str):
     """The ``data.train`` or ``data.val`` dataset, with errors that point at the recipe."""
-    return recipes.from_section(f"data.{side}", lambda: DATASETS.build(config["data"][side]),
+    return recipes.from_section(f"data.{side}", lambda: DATASETS.build(dataset_config(config, side)),
                                 "\nThe recipe's header says how to obtain the dataset and where to put it.")
 
 
@@ -81,14 +102,19 @@ def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | No
 
 
 def recipe_skeleton(config: dict):
-    """The keypoint layout of a recipe's training data, from its class or ``skeleton`` key, reading no file."""
+    """The keypoint layout of a recipe's training data, from its ``skeleton`` key or its class, reading no file.
+
+    Raises:
+        RecipeError: the declared scheme is malformed, or the dataset takes its layout from its files.
+    """
     data = config["data"]["train"]
     if "skeleton" in data:
-        return skeleton_for(data["skeleton"])
+        return recipes.from_section("data.train.skeleton", lambda: skeleton_from(data["skeleton"]))
     skeleton = getattr(DATASETS.get(data["name"]), "skeleton", None)
     if skeleton is None:
         raise recipes.RecipeError(f"data.train {data['name']!r} takes its layout from its file; add "
-                                  "data.train.skeleton (300w, wflw, cofw or aflw)")
+                                  "data.train.skeleton (300w, wflw, cofw, aflw, or your own scheme: see "
+                                  "`edgelmk ls datasets`)")
     return skeleton
 
 

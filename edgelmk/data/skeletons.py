@@ -192,3 +192,93 @@ def skeleton_with_keypoints(count: int) -> Skeleton:
     if not faces:
         raise ValueError(f"no face layout has {count} keypoints; known: 68 (300w), 98 (wflw), 29 (cofw), 19 (aflw)")
     return faces[0]
+
+
+SCHEME_KEYS = ("name", "keypoints", "flip_pairs", "normalizer", "lines")
+
+
+def _index_pairs(value: object, key: str, count: int) -> list[tuple[int, int]]:
+    """``[[i, j], ...]`` checked against ``count`` keypoints; ValueError naming the bad entry."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{key} must be a list of [i, j] index pairs, got {value!r}")
+    pairs = []
+    for number, pair in enumerate(value):
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(isinstance(i, int) and not isinstance(i, bool) for i in pair)):
+            raise ValueError(f"{key}[{number}] must be a pair of keypoint indices like [0, 1], got {pair!r}")
+        missing = [i for i in pair if not 0 <= i < count]
+        if missing:
+            raise ValueError(f"{key}[{number}] = {list(pair)} refers to keypoint {missing[0]}, which the scheme "
+                             f"does not have (it has {count}: indices 0..{count - 1})")
+        pairs.append((int(pair[0]), int(pair[1])))
+    return pairs
+
+
+def skeleton_from(spec: object) -> Skeleton:
+    """A built-in skeleton by name, or a landmark scheme declared in a recipe.
+
+    A declared scheme is a mapping::
+
+        keypoints: 12                     # how many points, or their names: [left_tip, right_tip, ...]
+        flip_pairs: [[0, 1], [2, 3]]      # the points a horizontal flip swaps ([]: each point is its own
+                                          #   mirror image; a recipe that flips must say so)
+        normalizer: [0, 1]                # NME divides by the distance of these two points; or box_size
+                                          #   (the samples' box_size), or omit it: the diagonal of the
+                                          #   landmarks' box
+        lines: [[0, 2], [2, 1]]           # drawn by predict (default: none)
+        name: my_points                   # shown in messages and the export sidecar (default: custom)
+
+    Raises:
+        ValueError: naming the key that is wrong (a flip pair with a missing point, a count
+            that is not positive, ...).
+    """
+    if isinstance(spec, str):
+        try:
+            return skeleton_for(spec)
+        except KeyError as error:
+            raise ValueError(str(error).strip("'\"") + ", or declare your own scheme as a mapping with keypoints, "
+                             "flip_pairs and normalizer") from None
+    if not isinstance(spec, dict):
+        raise ValueError(f"a landmark scheme is a built-in name ({', '.join(SKELETONS)}) or a mapping with "
+                         f"keypoints, flip_pairs and normalizer; got {spec!r}")
+    unknown = [key for key in spec if key not in SCHEME_KEYS]
+    if unknown:
+        raise ValueError(f"unknown scheme key {unknown[0]!r}; known: {', '.join(SCHEME_KEYS)}")
+    if "keypoints" not in spec:
+        raise ValueError("a declared scheme needs 'keypoints': the number of points or the list of their names")
+    names = spec["keypoints"]
+    if isinstance(names, int) and not isinstance(names, bool):
+        if names < 1:
+            raise ValueError(f"keypoints must be at least 1, got {names}")
+        names = _numbered("point", names)
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"keypoints must be a positive count or a list of names, got {spec['keypoints']!r}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"keypoint names must be distinct; repeated: {sorted({n for n in names if names.count(n) > 1})}")
+    count = len(names)
+    flip_pairs = _index_pairs(spec.get("flip_pairs", []), "flip_pairs", count)
+    flipped = [i for pair in flip_pairs for i in pair]
+    if len(set(flipped)) != len(flipped):
+        raise ValueError("flip_pairs: a keypoint appears in two pairs; each point swaps with at most one other")
+    normalizer = spec.get("normalizer")
+    if isinstance(normalizer, (list, tuple)):
+        first, second = _index_pairs([normalizer], "normalizer", count)[0]
+        if first == second:
+            raise ValueError("normalizer must name two different keypoints")
+        normalizer = ("keypoints", (first, second))
+    elif normalizer not in (None, "box_size"):
+        raise ValueError(f"normalizer must be [i, j] (two keypoint indices), box_size, or left out; got {normalizer!r}")
+    name = spec.get("name", "custom")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    return Skeleton(name=name, keypoint_names=tuple(names), flip_pairs=tuple(flip_pairs),
+                    lines=tuple(_index_pairs(spec.get("lines", []), "lines", count)), normalizer=normalizer)
+
+
+def skeleton_of_sidecar(keypoints: dict) -> Skeleton:
+    """The skeleton an exported model's sidecar ``keypoints`` section describes (built in or declared)."""
+    built_in = SKELETONS.get(keypoints["skeleton"])
+    if built_in is not None and list(built_in.keypoint_names) == list(keypoints["names"]):
+        return built_in
+    return skeleton_from({"name": keypoints["skeleton"], "keypoints": list(keypoints["names"]),
+                          "flip_pairs": keypoints["flip_pairs"], "lines": keypoints.get("lines", [])})

@@ -1,4 +1,4 @@
-"""Procedural datasets with exact sub-pixel landmarks: faces (300W's 68 points) and people (MPII's 16).
+"""Procedural datasets with exact sub-pixel landmarks: faces (300W, COFW, WFLW or AFLW points) and people (MPII's 16).
 
 Each sample is drawn from its own random generator seeded by ``(seed, index)``, so a dataset is
 deterministic, random-access and needs no files. Faces come from a parametric 3D face
@@ -21,8 +21,12 @@ import numpy as np
 from edgelmk import geometry, optional
 from edgelmk.data.formats.common import bbox_of
 from edgelmk.data.occluders import add_occluders
-from edgelmk.data.skeletons import MPII, W300
+from edgelmk.data.skeletons import MPII, W300, skeleton_for
 from edgelmk.viz import SUBPIXEL, SUBPIXEL_BITS, to_fixed, write_png
+
+
+#: the face schemes procedural faces can be labelled in (see :func:`scheme_keypoints`)
+FACE_SCHEMES = ("300w", "cofw", "wflw", "aflw")
 
 
 def _colour(rng: np.random.Generator, low: Sequence[float], high: Sequence[float]) -> tuple[float, ...]:
@@ -168,8 +172,15 @@ def _smooth_closed(points: np.ndarray, samples_per_segment: int = 6) -> np.ndarr
     return curve.transpose(1, 0, 2).reshape(-1, 2)
 
 
-def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray, rng: np.random.Generator) -> None:
-    """Draw skin, hair, brows, eyes, nose and lips through projected landmarks, in place."""
+def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray,
+              rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draw skin, hair, brows, eyes, nose and lips through projected landmarks, in place.
+
+    Returns:
+        What the drawing placed beyond the 68 points, in image pixels: ``pupils`` (2, 2), the
+        iris centres (subject's right, left), and ``brow_half_width``, half the drawn brow
+        thickness (pixels, a 0-d array).
+    """
     cv2 = optional.cv2()
     face_width = np.linalg.norm(keypoints[16] - keypoints[0])
     skin = _skin(rng)
@@ -190,6 +201,7 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     _polyline(image, keypoints[22:27], hair, brow_thickness)
     iris = _colour(rng, [20, 20, 10], [120, 160, 170])
     gaze = rng.uniform(-0.25, 0.25, 2)
+    pupils = []
     for eye in (keypoints[36:42], keypoints[42:48]):
         outline = _smooth_closed(eye)
         _fill(image, outline, _colour(rng, [200, 200, 190], [250, 250, 245]))
@@ -197,6 +209,7 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
         _fill(mask, outline, (255,))
         centre = eye.mean(axis=0) + gaze * [np.ptp(eye[:, 0]), np.ptp(eye[:, 1])]
         radius = 0.2 * np.ptp(eye[:, 0])
+        pupils.append(centre)
         disc = image.copy()
         cv2.circle(disc, tuple(to_fixed(centre)), int(radius * SUBPIXEL), iris, -1, cv2.LINE_AA, SUBPIXEL_BITS)
         cv2.circle(disc, tuple(to_fixed(centre)), int(radius * 0.45 * SUBPIXEL), (10, 10, 10), -1, cv2.LINE_AA,
@@ -208,6 +221,71 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     _fill(image, _smooth_closed(keypoints[48:60]), lips)
     _fill(image, _smooth_closed(keypoints[60:68]), lips * 0.35)
     _polyline(image, _smooth_closed(keypoints[60:68]), lips * 0.6, face_width * 0.008, closed=True)
+    return {"pupils": np.array(pupils), "brow_half_width": np.asarray(max(1, int(round(brow_thickness))) / 2)}
+
+
+# --- the 68 drawn points -> the points of another face scheme --------------------------------------
+
+
+def _spline_midpoints(polygon: np.ndarray, indices: Sequence[int]) -> np.ndarray:
+    """(len(indices), 2) points halfway between ``polygon[i]`` and ``polygon[i + 1]`` on the closed
+    Catmull-Rom curve that :func:`_smooth_closed` draws through ``polygon``."""
+    p, n = np.asarray(polygon, dtype=np.float64), len(polygon)
+    return np.array([(-p[(i - 1) % n] + 9 * p[i] + 9 * p[(i + 1) % n] - p[(i + 2) % n]) / 16 for i in indices])
+
+
+def _brow_edges(brow: np.ndarray, up: np.ndarray, half_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """(top, bottom) edges, each (5, 2), of a brow drawn as a polyline of ``2 * half_width`` pixels."""
+    tangent = np.gradient(brow, axis=0)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=-1) / np.linalg.norm(tangent, axis=1, keepdims=True)
+    normal *= np.where(normal @ up >= 0, 1.0, -1.0)[:, None]
+    return brow + normal * half_width, brow - normal * half_width
+
+
+def scheme_keypoints(scheme: str, points: np.ndarray, head: np.ndarray, drawn: dict[str, np.ndarray]) -> np.ndarray:
+    """A drawn face's landmarks in a face scheme's order, (K, 2) image pixels.
+
+    Args:
+        scheme: 300w (68), cofw (29), wflw (98) or aflw (19).
+        points: (68, 2) the projected 300W points the face was drawn through.
+        head: (P, 2) the closed head outline drawn as the silhouette (jaw points first).
+        drawn: what :func:`draw_face` returned (pupils, brow half width).
+
+    Points 300W does not have are placed where the drawing put them: pupils at the iris
+    centres, brow tops and bottoms on the drawn brow's edges, eyelid and jaw midpoints on the
+    curves drawn through the 68 points.
+    """
+    if scheme == "300w":
+        return points
+    up = points[27] - points[8]
+    right_top, right_bottom = _brow_edges(points[17:22], up, float(drawn["brow_half_width"]))
+    left_top, left_bottom = _brow_edges(points[22:27], up, float(drawn["brow_half_width"]))
+    right_eye, left_eye = points[36:42], points[42:48]
+    (right_eye_top, right_eye_bottom), (left_eye_top, left_eye_bottom) = (
+        _spline_midpoints(right_eye, [1, 4]), _spline_midpoints(left_eye, [1, 4]))
+    right_pupil, left_pupil = drawn["pupils"]
+    if scheme == "cofw":
+        return np.stack([points[17], points[26], points[21], points[22], right_top[2], right_bottom[2], left_top[2],
+                         left_bottom[2], points[36], points[45], points[39], points[42], right_eye_top, right_eye_bottom,
+                         left_eye_top, left_eye_bottom, right_pupil, left_pupil, points[31], points[35], points[30],
+                         points[33], points[48], points[54], points[51], points[62], points[66], points[57], points[8]])
+    if scheme == "wflw":
+        jaw_midpoints = _spline_midpoints(head, range(16))
+        contour = np.insert(points[0:17], range(1, 17), jaw_midpoints, axis=0)
+        right_lower = (right_bottom[[4, 3, 2, 1]] + right_bottom[[3, 2, 1, 0]]) / 2  # inner -> outer
+        left_lower = (left_bottom[[4, 3, 2, 1]] + left_bottom[[3, 2, 1, 0]]) / 2  # outer -> inner
+        right = [right_eye[0], right_eye[1], right_eye_top, right_eye[2], right_eye[3], right_eye[4], right_eye_bottom,
+                 right_eye[5]]
+        left = [left_eye[0], left_eye[1], left_eye_top, left_eye[2], left_eye[3], left_eye[4], left_eye_bottom,
+                left_eye[5]]
+        return np.concatenate([contour, right_top, right_lower, left_top, left_lower, points[27:36], np.stack(right),
+                               np.stack(left), points[48:68], drawn["pupils"]])
+    if scheme == "aflw":
+        mouth_centre = (points[62] + points[66]) / 2
+        return np.stack([points[17], points[19], points[21], points[22], points[24], points[26], points[36], right_pupil,
+                         points[39], points[42], left_pupil, points[45], points[31], points[30], points[35], points[48],
+                         mouth_centre, points[54], points[8]])
+    raise ValueError(f"synthetic faces come in the face schemes {', '.join(FACE_SCHEMES)}; got {scheme!r}")
 
 
 def finish(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -257,24 +335,31 @@ class _Procedural:
 
 
 class SyntheticFaces(_Procedural):
-    """Procedural faces with the 68-point 300W layout.
+    """Procedural faces with exact landmarks in a face scheme: 300W's 68 (default), COFW's 29, WFLW's 98, AFLW's 19.
+
+    The same face is drawn whatever the scheme (a seed and index give the same image); the
+    scheme only chooses which points of it are the landmarks (:func:`scheme_keypoints`).
 
     Args:
         num_samples: dataset length.
         image_hw: (H, W) of each image, pixels.
         seed: base seed; sample i uses the generator seeded by (seed, i).
         max_yaw: largest head yaw in degrees (pitch is at most half of it, roll 25 degrees).
+        skeleton: the landmark scheme: 300w, cofw, wflw or aflw.
     """
 
-    summary = "procedural faces with exact 68-point 300W landmarks (pose, identity, expression, clutter)"
+    summary = "procedural faces with exact landmarks in 300W-68 (or skeleton: cofw, wflw, aflw) (pose, clutter)"
     skeleton = W300
 
     def __init__(self, num_samples: int = 1000, image_hw: Sequence[int] = (256, 256), seed: int = 0,
-                 max_yaw: float = 40.0):
+                 max_yaw: float = 40.0, skeleton: str = "300w"):
         super().__init__(num_samples, image_hw, seed)
         if not 0 <= max_yaw <= 60:
             raise ValueError(f"max_yaw must be between 0 and 60 degrees, got {max_yaw!r}")
-        self.max_yaw = float(max_yaw)
+        if skeleton not in FACE_SCHEMES:
+            raise ValueError(f"synthetic_faces draws the face schemes {', '.join(FACE_SCHEMES)}; got skeleton "
+                             f"{skeleton!r}")
+        self.max_yaw, self.skeleton = float(max_yaw), skeleton_for(skeleton)
 
     def _draw(self, rng: np.random.Generator) -> dict:
         height, width = self.image_hw
@@ -286,13 +371,15 @@ class SyntheticFaces(_Procedural):
         centre = np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
         keypoints = project(shape, rotation, scale, centre)
         image = random_background(rng, self.image_hw)
-        draw_face(image, keypoints, project(outline, rotation, scale, centre), rng)
+        head = np.concatenate([keypoints[0:17], project(outline, rotation, scale, centre)])
+        drawn = draw_face(image, keypoints, head[17:], rng)
         if rng.random() < 0.4:
             add_occluders(image, rng, int(rng.integers(1, 3)))
-        visible = np.ones(68, dtype=np.float32)
-        keypoints = keypoints.astype(np.float32)
+        face_box = bbox_of(keypoints, np.ones(68))
+        keypoints = scheme_keypoints(self.skeleton.name, keypoints, head, drawn).astype(np.float32)
+        visible = np.ones(len(keypoints), dtype=np.float32)
         return {"image": finish(image, rng), "keypoints": keypoints, "visible": visible,
-                "bbox": bbox_of(keypoints, visible)}
+                "bbox": bbox_of(keypoints, visible), "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
 
 
 class SyntheticPose(_Procedural):

@@ -60,7 +60,8 @@ def sidecar_content(trained: TrainedModel, target: str, int8: bool, tensors: dic
         "output": {**tensors["output"], "activation": codec.output_activation},
         "codec": codec.to_config(),
         "keypoints": {"skeleton": skeleton.name, "names": list(skeleton.keypoint_names),
-                      "flip_pairs": [list(pair) for pair in skeleton.flip_pairs]},
+                      "flip_pairs": [list(pair) for pair in skeleton.flip_pairs],
+                      "lines": [list(line) for line in skeleton.lines]},
         "crop": {"margin": float(config["data"]["margin"])},
     }
 

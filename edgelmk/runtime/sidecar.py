@@ -8,7 +8,7 @@ The sidecar says everything the runtime (and the Android demo) needs besides the
 - ``output``: layout, shape, dtype, quantization, and the activation already applied in the graph
   (``spatial_softmax`` for H3R, ``none`` otherwise).
 - ``codec``: the codec config (``CODECS.build`` rebuilds the decoder trained with).
-- ``keypoints``: names, flip pairs and the skeleton name; ``crop``: the margin around a box.
+- ``keypoints``: names, flip pairs, drawing lines and the skeleton name; ``crop``: the margin around a box.
 
 Plain JSON and the standard library only: the runtime reads it without numpy-heavy stacks.
 """

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from edgelmk.data.skeletons import SKELETONS, skeleton_for, skeleton_with_keypoints
+from edgelmk.data.skeletons import (SKELETONS, skeleton_for, skeleton_from, skeleton_of_sidecar,
+                                    skeleton_with_keypoints)
 
 FACE_FIXTURES = {"300w": "300w/test_300w.json", "wflw": "wflw/test_wflw.json", "cofw": "cofw/test_cofw.json",
                  "aflw": "aflw/test_aflw.json"}
@@ -62,3 +63,41 @@ def test_lookup_errors():
     with pytest.raises(ValueError, match="no face layout has 5 keypoints"):
         skeleton_with_keypoints(5)
     assert skeleton_with_keypoints(98).name == "wflw"
+
+
+# --- declared schemes (a user's own points) ------------------------------------------------------------
+
+
+def test_a_declared_scheme_builds_a_skeleton():
+    skeleton = skeleton_from({"name": "leaf", "keypoints": ["tip", "left", "right", "stem"],
+                              "flip_pairs": [[1, 2]], "normalizer": [0, 3], "lines": [[0, 1], [0, 2]]})
+    assert skeleton.num_keypoints == 4 and skeleton.name == "leaf" and skeleton.normalizer == ("keypoints", (0, 3))
+    np.testing.assert_array_equal(skeleton.flip_index, [0, 2, 1, 3])
+    assert skeleton_from({"keypoints": 3}).keypoint_names == ("point_0", "point_1", "point_2")
+    assert skeleton_from("cofw") is SKELETONS["cofw"]
+
+
+def test_a_scheme_round_trips_through_the_export_sidecar():
+    declared = skeleton_from({"name": "leaf", "keypoints": 4, "flip_pairs": [[1, 2]], "normalizer": "box_size"})
+    sidecar = {"skeleton": "leaf", "names": list(declared.keypoint_names), "flip_pairs": [[1, 2]], "lines": []}
+    assert skeleton_of_sidecar(sidecar).flip_pairs == declared.flip_pairs
+    assert skeleton_of_sidecar({"skeleton": "cofw", "names": list(SKELETONS["cofw"].keypoint_names),
+                                "flip_pairs": []}) is SKELETONS["cofw"]
+
+
+@pytest.mark.parametrize("spec, match", [
+    ({"keypoints": 5, "flip_pairs": [[0, 7]]}, r"flip_pairs\[0\] = \[0, 7\] refers to keypoint 7.*has 5: indices 0..4"),
+    ({"keypoints": 5, "flip_pairs": [[0, 1], [1, 2]]}, "a keypoint appears in two pairs"),
+    ({"keypoints": 5, "flip_pairs": [0, 1]}, r"flip_pairs\[0\] must be a pair"),
+    ({"keypoints": 5, "normalizer": [2, 2]}, "two different keypoints"),
+    ({"keypoints": 5, "normalizer": "eyes"}, r"normalizer must be \[i, j\]"),
+    ({"keypoints": 0}, "at least 1"),
+    ({"keypoints": ["a", "a"]}, "distinct; repeated: \\['a'\\]"),
+    ({"flip_pairs": []}, "needs 'keypoints'"),
+    ({"keypoints": 3, "flips": []}, "unknown scheme key 'flips'"),
+    ("lfpw", "no skeleton named 'lfpw'.*declare your own scheme"),
+    (29, "a built-in name .* or a mapping"),
+])
+def test_declared_scheme_errors_name_the_key_and_the_fix(spec, match):
+    with pytest.raises(ValueError, match=match):
+        skeleton_from(spec)

@@ -1,8 +1,11 @@
+import json
+
 import numpy as np
 import pytest
 
 from edgelmk.data import DATASETS
-from edgelmk.data.synthetic import SyntheticFaces, write_300w_layout
+from edgelmk.data.synthetic import FACE_SCHEMES, SyntheticFaces, write_300w_layout
+from tests.data.test_skeletons import FACE_FIXTURES, similarity_residual
 from tests.helpers import optional_import
 
 optional_import("cv2")
@@ -58,7 +61,8 @@ def test_write_300w_layout_round_trips_through_the_300w_reader(tmp_path):
 
 
 @pytest.mark.parametrize("config, match", [({"num_samples": 0}, "num_samples"), ({"seed": -1}, "seed"),
-                                           ({"image_hw": [0, 5]}, "image_hw"), ({"max_yaw": 90}, "max_yaw")])
+                                           ({"image_hw": [0, 5]}, "image_hw"), ({"max_yaw": 90}, "max_yaw"),
+                                           ({"skeleton": "mpii"}, "face schemes 300w, cofw, wflw, aflw")])
 def test_bad_parameters(config, match):
     with pytest.raises(ValueError, match=match):
         DATASETS.build({"name": "synthetic_faces", **config})
@@ -67,3 +71,37 @@ def test_bad_parameters(config, match):
 def test_index_out_of_range():
     with pytest.raises(IndexError):
         SyntheticFaces(num_samples=2)[2]
+
+
+@pytest.mark.parametrize("scheme", FACE_SCHEMES)
+def test_every_face_scheme_labels_the_same_drawn_face_like_real_faces(fixtures_dir, scheme):
+    # The same seed draws the same picture in every scheme; the scheme's points, aligned to the
+    # real faces of that scheme (mmpose's fixtures) by a similarity, leave only the differences of
+    # face shape and pose: a point out of its scheme's order would sit on another feature.
+    faces = SyntheticFaces(num_samples=12, image_hw=(128, 128), seed=5, max_yaw=10, skeleton=scheme)
+    plain = SyntheticFaces(num_samples=12, image_hw=(128, 128), seed=5, max_yaw=10)
+    assert faces.skeleton.name == scheme
+    annotations = json.loads((fixtures_dir / "mmpose" / FACE_FIXTURES[scheme]).read_text())["annotations"]
+    real = np.stack([np.asarray(a["keypoints"], np.float64).reshape(-1, 3)[:, :2] for a in annotations])
+    residuals, shuffled = [], []
+    for index in range(12):
+        sample = faces[index]
+        np.testing.assert_array_equal(sample["image"], plain[index]["image"])
+        points = sample["keypoints"].astype(np.float64)
+        assert points.shape == (faces.skeleton.num_keypoints, 2) and sample["box_size"] > 0
+        residuals.append(min(similarity_residual(points, face) for face in real))
+        shuffled.append(min(similarity_residual(points[faces.skeleton.flip_index], face) for face in real))
+    assert np.median(residuals) < 0.08 and np.median(residuals) < np.median(shuffled) / 1.5
+
+
+def test_pupils_sit_inside_the_eyes_and_brow_tops_above_brow_bottoms():
+    faces = SyntheticFaces(num_samples=10, image_hw=(128, 128), seed=2, max_yaw=0, skeleton="cofw")
+    for index in range(10):
+        sample = faces[index]
+        points = sample["keypoints"]
+        for pupil, outer, inner in ((16, 8, 10), (17, 9, 11)):
+            low, high = sorted([points[outer, 0], points[inner, 0]])
+            assert low < points[pupil, 0] < high
+        up = points[20] - points[28]  # chin -> nose tip
+        for top, bottom in ((4, 5), (6, 7)):
+            assert (points[top] - points[bottom]) @ up > 0

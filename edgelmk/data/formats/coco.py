@@ -29,7 +29,7 @@ from edgelmk.data.formats.common import (
     read_text,
     xywh_to_xyxy,
 )
-from edgelmk.data.skeletons import COCO, Skeleton, skeleton_for, skeleton_with_keypoints
+from edgelmk.data.skeletons import COCO, Skeleton, skeleton_from, skeleton_with_keypoints
 
 PASSED_THROUGH = ("center", "scale", "box_size", "area")
 
@@ -81,6 +81,9 @@ def coco_index(path: Path):
 class CocoStyleDataset(AnnotationDataset):
     """One sample per annotation with at least one labelled keypoint (crowd regions skipped)."""
 
+    #: the file lists only labelled photos: a listed photo without annotation, or missing under root, is a problem
+    lists_only_labelled_photos = False
+
     def __init__(self, ann_file: str, root: str, skeleton: Skeleton | None, strict: bool):
         self.ann_file, self.root = Path(ann_file), Path(root)
         if not self.ann_file.is_file():
@@ -98,11 +101,19 @@ class CocoStyleDataset(AnnotationDataset):
                 try:
                     return skeleton_with_keypoints(len(keypoints) // 3)
                 except ValueError as error:
-                    raise DatasetError(f"{self.ann_file}: {error}; pass the layout as skeleton") from None
+                    raise DatasetError(f"{self.ann_file}: {error}; declare the scheme as skeleton (a built-in "
+                                       "name or a mapping with keypoints, flip_pairs and normalizer)") from None
         raise DatasetError(f"{self.ann_file}: no annotation has a keypoints list to tell the layout from")
 
     def _index(self) -> Iterator[dict | Problem]:
         yield from self._index_problems
+        if self.lists_only_labelled_photos:
+            annotated = {annotation["image_id"] for annotation in self.api.dataset["annotations"]}
+            for image in self.api.dataset["images"]:
+                if image["id"] not in annotated:
+                    yield Problem(str(self.ann_file), f"image id {image['id']}",
+                                  f"{image.get('file_name')!r} has no annotation; annotate it or remove it from "
+                                  "'images'")
         for annotation in self.api.dataset["annotations"]:
             record = f"annotation id {annotation['id']}"
             yield guarded(str(self.ann_file), record, lambda a=annotation, r=record: self._record(a, r))
@@ -122,6 +133,9 @@ class CocoStyleDataset(AnnotationDataset):
         image = self.api.imgs.get(annotation["image_id"])
         if image is None:
             raise DatasetError(f"image_id {annotation['image_id']} is not among the file's images")
+        if self.lists_only_labelled_photos and not (self.root / image["file_name"]).is_file():
+            raise DatasetError(f"its image {self.root / image['file_name']} does not exist; check root "
+                               f"({self.root}) and the file_name")
         bbox = xywh_to_xyxy(annotation["bbox"]) if "bbox" in annotation else None
         extra = {key: annotation[key] for key in PASSED_THROUGH if key in annotation}
         return make_record(values[:, :2], flags > 0, str(self.root / image["file_name"]), bbox=bbox,
@@ -146,16 +160,20 @@ class CocoKeypoints(CocoStyleDataset):
 
 
 class CocoFace(CocoStyleDataset):
-    """mmpose's COCO-style face landmark JSON (300W, WFLW, COFW, AFLW conversions).
+    """COCO-style landmark JSON: mmpose's face files (300W, WFLW, COFW, AFLW) or your own points.
+
+    Every image listed must have an annotation and exist under ``root``.
 
     Args:
         ann_file: the JSON file.
         root: the image folder.
-        skeleton: 300w, wflw, cofw or aflw; by default told from the number of keypoints.
+        skeleton: 300w, wflw, cofw, aflw, or a declared scheme (:func:`edgelmk.data.skeletons.skeleton_from`);
+            by default told from the number of keypoints (68, 98, 29, 19).
         strict: see :class:`AnnotationDataset`.
     """
 
-    summary = "COCO-style face landmark JSON as mmpose publishes for 300W/WFLW/COFW/AFLW"
+    summary = "COCO-style landmark JSON (mmpose's 300W/WFLW/COFW/AFLW files, or any points with skeleton: {...})"
+    lists_only_labelled_photos = True
 
-    def __init__(self, ann_file: str, root: str, skeleton: str | None = None, strict: bool = True):
-        super().__init__(ann_file, root, skeleton_for(skeleton) if skeleton else None, strict)
+    def __init__(self, ann_file: str, root: str, skeleton: str | dict | None = None, strict: bool = True):
+        super().__init__(ann_file, root, skeleton_from(skeleton) if skeleton else None, strict)

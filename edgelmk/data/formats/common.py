@@ -95,8 +95,9 @@ class AnnotationDataset:
                 self.problems.append(item)
             elif len(item["keypoints"]) != skeleton.num_keypoints:
                 self.problems.append(Problem(item.get("annotation_path", item["image_path"]), item.get("record", ""),
-                                             f"{len(item['keypoints'])} keypoints, expected "
-                                             f"{skeleton.num_keypoints} ({skeleton.name})"))
+                                             f"{len(item['keypoints'])} keypoints, but the scheme "
+                                             f"({skeleton.name}) has {skeleton.num_keypoints}: fix the file, or "
+                                             "declare the scheme the files use as the dataset's skeleton"))
             else:
                 self.records.append(item)
         if strict and self.problems:

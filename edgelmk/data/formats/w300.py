@@ -135,12 +135,17 @@ class Native300W(AnnotationDataset):
                 yield Problem(str(base), "", f"folder of split {self.split!r} is missing")
                 continue
             for pts in sorted(base.rglob("*.pts")):
-                yield guarded(str(pts), "", lambda pts=pts: self._record(pts))
+                yield guarded(str(pts), "", lambda pts=pts: pts_record(pts))
 
-    @staticmethod
-    def _record(pts: Path) -> dict:
-        keypoints = parse_pts(read_text(pts))
-        image = find_image(pts)
-        if image is None:
-            raise DatasetError(f"no image beside it (looked for {pts.stem}.jpg, .png, ... in {pts.parent})")
-        return make_record(keypoints, np.ones(len(keypoints)), str(image), annotation_path=str(pts))
+
+def pts_record(pts: Path) -> dict:
+    """The sample record of a ``.pts`` file and the image beside it (every point visible).
+
+    Raises:
+        DatasetError: the file is malformed or has no image beside it.
+    """
+    keypoints = parse_pts(read_text(pts))
+    image = find_image(pts)
+    if image is None:
+        raise DatasetError(f"no image beside it (looked for {pts.stem}.jpg, .png, ... in {pts.parent})")
+    return make_record(keypoints, np.ones(len(keypoints)), str(image), annotation_path=str(pts))

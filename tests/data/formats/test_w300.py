@@ -117,7 +117,7 @@ def test_wrong_point_count_is_a_problem(release):
 
     cv2.imwrite(str(release / "ibug" / "g.png"), np.zeros((8, 8, 3), np.uint8))
     dataset = DATASETS.build({"name": "300w", "root": str(release / "ibug"), "strict": False})
-    assert any("51 keypoints, expected 68" in str(p) and "g.pts" in str(p) for p in dataset.problems)
+    assert any("51 keypoints, but the scheme (300w) has 68" in str(p) and "g.pts" in str(p) for p in dataset.problems)
 
 
 def test_missing_root_and_empty_folder(tmp_path):
