@@ -91,13 +91,17 @@ def stem_blocks(config: dict[str, Any]) -> list[tuple[int, int]]:
     return blocks + [(channels, width)]
 
 
+#: ``model`` keys that say how to train the network, not what it is
+TRAINING_KEYS = ("backend", "init_from")
+
+
 def model_architecture(config: dict, num_keypoints: int) -> dict[str, Any]:
     """The architecture config of a resolved recipe's ``model`` section for ``num_keypoints``.
 
     Raises:
         RecipeError: naming the ``model`` key that is unknown or of a value the architecture cannot take.
     """
-    model = {key: value for key, value in config["model"].items() if key != "backend"}
+    model = {key: value for key, value in config["model"].items() if key not in TRAINING_KEYS}
     model.update(num_keypoints=num_keypoints, input_hw=config["data"]["input_hw"],
                  heatmap_hw=config["codec"]["heatmap_hw"])
     return from_section("model", lambda: ARCHITECTURES.build(model))

@@ -82,13 +82,22 @@ def list_registered(kind: str) -> None:
 # --- edgelmk data ---------------------------------------------------------------------------
 
 
-def _dataset_from_options(name: str, root: str | None, ann: str | None, split: str | None, strict: bool):
+def _dataset_from_options(name: str, root: str | None, ann: str | None, split: str | None, skeleton: str | None,
+                          strict: bool):
     """Build a dataset from the CLI options, turning bad ones into click errors."""
+    import yaml
+
     from edgelmk.data import DATASETS, DatasetError
 
     config = {"name": name}
     config.update({key: value for key, value in (("root", root), ("ann_file", ann), ("split", split))
                    if value is not None})
+    if skeleton is not None:
+        try:
+            config["skeleton"] = yaml.safe_load(skeleton)
+        except yaml.YAMLError:
+            raise click.BadParameter(f"{skeleton!r} is neither a scheme name nor a YAML mapping",
+                                     param_hint="--skeleton") from None
     if name.startswith("synthetic_"):
         config.pop("root", None)
     else:
@@ -107,6 +116,9 @@ DATASET_OPTIONS = [
     click.option("--root", type=click.Path(file_okay=False), help="Dataset folder (images, or the release)."),
     click.option("--ann", type=click.Path(dir_okay=False), help="Annotation file (coco, coco_face, mpii)."),
     click.option("--split", help="Split of formats that have several (e.g. 300w: train/common/challenging/full)."),
+    click.option("--skeleton", help="Landmark scheme of formats that take one (coco_face, pts_folder, "
+                                    "synthetic_faces): 300w, wflw, cofw, aflw, or your own as YAML, e.g. "
+                                    "'{keypoints: 12, flip_pairs: [[0, 1]], normalizer: [0, 1]}'."),
 ]
 
 
@@ -121,25 +133,28 @@ def data() -> None:
     """Inspect datasets and write synthetic data.
 
     NAME is a dataset from `edgelmk ls datasets`: folder formats take --root (300w, wflw,
-    cofw, aflw), file formats take --ann and --root for the images (coco, coco_face, mpii).
+    cofw, aflw, pts_folder), file formats take --ann and --root for the images (coco,
+    coco_face, mpii). Your own points: --skeleton with the scheme the recipe declares.
     """
 
 
 @data.command("check")
 @dataset_options
-def data_check(name: str, root: str | None, ann: str | None, split: str | None) -> None:
+def data_check(name: str, root: str | None, ann: str | None, split: str | None, skeleton: str | None) -> None:
     """Load every sample of NAME and report counts, box sizes and every problem.
 
     Problems (unreadable annotation records, missing or unreadable images, wrong point
     counts, keypoints far outside the image) are listed with their file and record. Exit
     code 1 when there is any.
 
-    Example: edgelmk data check 300w --root data/300W
+    Examples:
+      edgelmk data check 300w --root data/300W
+      edgelmk data check pts_folder --root my_photos/train --skeleton cofw
     """
     from edgelmk.data.inspect import check_dataset
     from edgelmk.progress import progress_bar
 
-    dataset = _dataset_from_options(name, root, ann, split, strict=False)
+    dataset = _dataset_from_options(name, root, ann, split, skeleton, strict=False)
     with progress_bar(len(dataset), f"checking {name}") as bar:
         stats, problems = check_dataset(dataset, progress=bar.update)
     click.echo(f"{name}: {stats['samples']} samples, {stats['keypoints']} keypoints each, "
@@ -161,8 +176,8 @@ def data_check(name: str, root: str | None, ann: str | None, split: str | None) 
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
 @click.option("--n", "count", default=16, show_default=True, help="Number of samples in the grid.")
 @click.option("--seed", default=0, show_default=True, help="Which samples are picked.")
-def data_show(name: str, root: str | None, ann: str | None, split: str | None, out: str, count: int,
-              seed: int) -> None:
+def data_show(name: str, root: str | None, ann: str | None, split: str | None, skeleton: str | None, out: str,
+              count: int, seed: int) -> None:
     """Write a PNG grid of NAME's samples, cropped to their boxes, with keypoints drawn.
 
     Example: edgelmk data show synthetic_faces --out faces.png
@@ -170,7 +185,7 @@ def data_show(name: str, root: str | None, ann: str | None, split: str | None, o
     from edgelmk.data.inspect import sample_grid
     from edgelmk.viz import write_png
 
-    dataset = _dataset_from_options(name, root, ann, split, strict=True)
+    dataset = _dataset_from_options(name, root, ann, split, skeleton, strict=True)
     path = write_png(out, sample_grid(dataset, count, seed=seed))
     click.echo(f"wrote {path} ({min(count, len(dataset))} samples)")
 
@@ -230,7 +245,11 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: runs/<recipe name>].")
 @click.option("--resume", is_flag=True, help="Continue from OUT/last.pt (larq: last.larq.npz) exactly where it stopped.")
 @click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present; torch backend only].")
-def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None) -> None:
+@click.option("--init", "init_from", type=click.Path(dir_okay=False), metavar="CHECKPOINT",
+              help="Fine-tune: start from the weights of CHECKPOINT (.pt or .larq.npz) that fit this recipe's model "
+                   "(same as --set model.init_from=CHECKPOINT); a float checkpoint can start a w1a1 or w8a8 model.")
+def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None,
+          init_from: str | None) -> None:
     """Train the network of RECIPE (a YAML file from recipes/).
 
     The recipe is checked first, as `edgelmk validate` does. Writes OUT/last.pt every epoch
@@ -239,16 +258,24 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     --set model.backend=larq the same network trains in Keras + Larq (fp32 or w1a1; checkpoints
     OUT/best.larq.npz and OUT/last.larq.npz, which `edgelmk export --target lce|tflite` takes).
 
-    Example: edgelmk train recipes/quickstart.yaml --out runs/quickstart
+    Fine-tuning (--init or model.init_from) loads the weights that fit, reinitialises the rest
+    (e.g. heads for another number of points) and prints which; --resume continues a run from
+    its own checkpoint instead.
+
+    Examples:
+      edgelmk train recipes/quickstart.yaml --out runs/quickstart
+      edgelmk train recipes/finetune_helen29_w1a1.yaml --init runs/pretrain_faces_cofw/best.pt
     """
     from pathlib import Path
 
     from edgelmk.backends import backend_of
-    from edgelmk.recipe import check_data_paths
+    from edgelmk.recipe import check_paths
 
+    if init_from:
+        overrides = (*overrides, f"model.init_from={init_from}")
     config = _load_recipe(recipe_path, overrides)
     with _reported():
-        check_data_paths(config)
+        check_paths(config)
     backend = backend_of(config)
     out_dir = Path(out) if out else Path("runs") / Path(recipe_path).stem
     if not resume and (out_dir / backend.last).exists():
@@ -277,8 +304,8 @@ def validate(recipe_path: str, overrides: tuple[str, ...], show: bool) -> None:
     """Check RECIPE without reading data or building the network; list every problem at once.
 
     Checks every key and type, the dataset, codec, model and loss sections against what they
-    configure (with suggestions for typos), and the backend's precisions. Dataset folders that
-    do not exist here are warnings: `edgelmk train` needs them. Exit code 1 when there is a
+    configure (with suggestions for typos), and the backend's precisions. Dataset folders and
+    the model.init_from checkpoint that do not exist here are warnings: `edgelmk train` needs them. Exit code 1 when there is a
     problem. `edgelmk train` runs the same check first.
 
     Example: edgelmk validate recipes/quickstart.yaml --set model.precision=fp32 --show
@@ -292,8 +319,8 @@ def validate(recipe_path: str, overrides: tuple[str, ...], show: bool) -> None:
         config, problems = validation.problems(recipes.apply_overrides(recipes.load_yaml(recipe_path), overrides))
     if show:
         click.echo(yaml.safe_dump(config, sort_keys=False).rstrip())
-    for missing in recipes.missing_data_paths(config) if not problems else ():
-        click.echo(f"warning: {missing} (needed by edgelmk train; the recipe's header says how to get it)")
+    for missing in recipes.missing_paths(config) if not problems else ():
+        click.echo(f"warning: {missing}; edgelmk train needs it")
     if problems:
         click.echo(f"{recipe_path}: {len(problems)} problem(s):", err=True)
         for problem in problems:
@@ -350,14 +377,14 @@ def _predictor(model_path: str, device: str | None, threads: int):
     """(predict(image, box) -> (keypoints, scores), skeleton) for a checkpoint or an exported model."""
     from pathlib import Path
 
-    from edgelmk.data.skeletons import skeleton_for
+    from edgelmk.data.skeletons import skeleton_of_sidecar
     from edgelmk.targets import TARGETS
 
     if Path(model_path).suffix in {target.suffix for target in TARGETS.values()}:
         from edgelmk.runtime import LandmarkModel
 
         model = LandmarkModel(model_path, threads)
-        return model.predict, skeleton_for(model.sidecar["keypoints"]["skeleton"])
+        return model.predict, skeleton_of_sidecar(model.sidecar["keypoints"])
     from edgelmk.data.dataset import recipe_skeleton
 
     trained = _trained_model(model_path, device)

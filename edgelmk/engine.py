@@ -40,15 +40,16 @@ from edgelmk.architecture import model_architecture
 from edgelmk.backends import Backend, Session, backend_of, backend_of_checkpoint
 from edgelmk.data.dataset import (CachedDataset, SampleEncoder, build_codec, build_dataset, crop_all, eval_transform,
                                   recipe_skeleton, train_transform)
-from edgelmk.errors import TrainingError
+from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
 from edgelmk.losses import LossSpec, loss_spec
 from edgelmk.preprocess import to_original
 from edgelmk.progress import progress_bar
 from edgelmk.scalars import open_scalar_writer
+from edgelmk.transfer import TransferPlan, check_plan, plan_transfer
 
-__all__ = ["EpochLoop", "PreparedRun", "TrainedModel", "Trainer", "TrainingError", "load_checkpoint", "lr_factor",
-           "prepare_run"]
+__all__ = ["EpochLoop", "PreparedRun", "TrainedModel", "Trainer", "TrainingError", "initialise_from",
+           "load_checkpoint", "lr_factor", "prepare_run"]
 
 
 # --- what every backend trains from -------------------------------------------------------------------
@@ -301,6 +302,9 @@ class Trainer(EpochLoop):
         backend = backend_of(config)
         implementation = backend.engine()
         started = time.time()
+        missing = None if resume else recipes.missing_checkpoint(config)
+        if missing:
+            raise recipes.RecipeError(missing)
         run = prepare_run(config)
         session = implementation.session(run, device)
         data = run.samples.dataset
@@ -309,6 +313,34 @@ class Trainer(EpochLoop):
         super().__init__(run, session, backend, out_dir, log, on_step)
         if resume:
             self.restore(self.out_dir / backend.last)
+        elif config["model"].get("init_from"):
+            initialise_from(session, run.architecture, config["model"]["init_from"], log)
+
+
+def initialise_from(session: Session, architecture: dict[str, Any], path: str | Path,
+                    log: Callable[[str], Any] = print) -> TransferPlan:
+    """Start a session from the weights of a checkpoint of either backend that fit (``model.init_from``).
+
+    Weights of the same name and shape load, a float checkpoint's conv weights become a binary
+    model's latent weights, and the rest keeps its initialisation (:mod:`edgelmk.transfer`); the
+    plan is logged.
+
+    Raises:
+        TrainingError: less than half of the model fits (another architecture), or the file is unreadable.
+    """
+    path = Path(path)
+    try:
+        weights, source_architecture = backend_of_checkpoint(path).engine().read_weights(path)
+    except CheckpointError as error:
+        raise TrainingError(f"model.init_from: {error}") from None
+    shapes = session.weight_shapes()
+    plan = plan_transfer({name: value.shape for name, value in weights.items()}, shapes)
+    differences = [f"{key} {source_architecture.get(key)!r} there, {value!r} here" for key, value in architecture.items()
+                   if source_architecture.get(key) != value]
+    check_plan(plan, shapes, str(path), ", ".join(differences) or "same architecture config")
+    session.load_weights({name: weights[source] for name, source in plan.sources.items()})
+    log(plan.report(str(path)))
+    return plan
 
 
 # --- trained models ----------------------------------------------------------------------------------

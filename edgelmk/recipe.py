@@ -216,22 +216,35 @@ def upgrade(saved: Mapping) -> dict:
     return saved
 
 
-def missing_data_paths(config: Mapping) -> list[str]:
-    """The datasets' ``root`` and ``ann_file`` paths of a resolved recipe that do not exist here, as messages."""
-    return [f"data.{side}.{key}: {config['data'][side][key]} does not exist"
-            for side in ("train", "val") for key in ("root", "ann_file")
-            if isinstance(config["data"][side].get(key), str) and not Path(config["data"][side][key]).exists()]
+def missing_paths(config: Mapping) -> list[str]:
+    """The files a resolved recipe needs that do not exist here, as messages: the datasets' ``root`` and
+    ``ann_file``, and ``model.init_from``; each says how to get it."""
+    missing = [f"data.{side}.{key}: {config['data'][side][key]} does not exist (the recipe's header says how to "
+               "obtain the dataset and where to put it)"
+               for side in ("train", "val") for key in ("root", "ann_file")
+               if isinstance(config["data"][side].get(key), str) and not Path(config["data"][side][key]).exists()]
+    checkpoint = missing_checkpoint(config)
+    return missing + ([checkpoint] if checkpoint else [])
 
 
-def check_data_paths(config: Mapping) -> None:
-    """Fail fast (before any heavy import) when a dataset's ``root`` or ``ann_file`` does not exist.
+def missing_checkpoint(config: Mapping) -> str | None:
+    """The message for a ``model.init_from`` checkpoint that does not exist here (None when it does or is unset)."""
+    init_from = config["model"].get("init_from")
+    if not isinstance(init_from, str) or Path(init_from).is_file():
+        return None
+    return (f"model.init_from: checkpoint {init_from} does not exist (train the run it comes from first, as the "
+            "recipe's header says, or start from scratch with --set model.init_from=null)")
+
+
+def check_paths(config: Mapping) -> None:
+    """Fail fast (before any heavy import) when a file the recipe needs does not exist.
 
     Raises:
-        RecipeError: naming the first missing path and pointing at the recipe's header.
+        RecipeError: naming the first missing path and how to get it.
     """
-    missing = missing_data_paths(config)
+    missing = missing_paths(config)
     if missing:
-        raise RecipeError(f"{missing[0]}.\nThe recipe's header says how to obtain the dataset and where to put it.")
+        raise RecipeError(missing[0])
 
 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> dict:

@@ -26,6 +26,10 @@ class TorchHooks:
 
         return [value.numpy() for value in checkpoint.load(path)["model"].values()]
 
+    def named_weights(self, trainer):
+        """The run's current weights by PyTorch name (as fine-tuning names them)."""
+        return {name: value.numpy() for name, value in trainer.model.state_dict().items()}
+
     def state(self, path):
         from edgelmk import checkpoint
 
@@ -57,6 +61,11 @@ class LarqHooks:
 
     def weights(self, path):
         return self.checkpoints.load(path)[1]
+
+    def named_weights(self, trainer):
+        from edgelmk.keras.hourglass import torch_layout_weights
+
+        return torch_layout_weights(trainer.model.keras_model)
 
     def state(self, path):
         return self.checkpoints.load(path)[0]
@@ -210,3 +219,52 @@ def test_load_checkpoint_and_predict_image(finished_runs, backend):
     assert (keypoints[:, 0] > -20).all() and (keypoints[:, 0] < 100).all()
     report, count = trained.evaluate()
     assert count == 8 and np.isfinite(report["NME"])
+
+
+# --- fine-tuning (model.init_from) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, target", [("torch", "larq"), ("larq", "torch")])
+def test_init_from_a_binary_checkpoint_of_the_other_backend_starts_a_float_model_for_another_scheme(
+        finished_runs, source, target, tmp_path):
+    backend = HOOKS[target]()
+    _, folder, _, _ = finished_runs(HOOKS[source]())
+    checkpoint_path = folder / BACKENDS[source].best
+    lines = []
+    config = config_for(backend, **{"model.precision": "fp32", "data.train.skeleton": "cofw",
+                                    "model.init_from": str(checkpoint_path)})
+    trainer = engine.Trainer(config, tmp_path, log=lines.append)
+    source_weights, _ = BACKENDS[source].engine().read_weights(checkpoint_path)
+    weights = backend.named_weights(trainer)
+    # a float conv unit is (norm, relu, conv), a binary one (norm, conv): the latent weights move across
+    np.testing.assert_array_equal(weights["stem.3.first.2.weight"], source_weights["stem.3.first.1.weight"])
+    np.testing.assert_array_equal(weights["stem.0.weight"], source_weights["stem.0.weight"])
+    assert weights["heads.0.2.weight"].shape[0] == 29  # the 68-point head cannot fit: reinitialised
+    log = "\n".join(lines)
+    assert f"initialised from {checkpoint_path}" in log and "taken from another precision's layer" in log
+    assert "reinitialised: heads.0.2.weight: shape (68, 32, 1, 1) in the checkpoint, (29, 32, 1, 1) here" in log
+
+
+def test_init_from_another_architecture_is_refused_with_what_differs(finished_runs, backend, tmp_path):
+    _, folder, _, _ = finished_runs(backend)
+    config = config_for(backend, **{"model.width": 64, "model.init_from": str(folder / BACKENDS[backend.name].best)})
+    with pytest.raises(engine.TrainingError, match=r"only \d+% of this model's weights fit.*width 32 there, 64 here"):
+        engine.Trainer(config, tmp_path, log=quiet)
+
+
+def test_init_from_a_missing_checkpoint_fails_before_any_work(tmp_path, backend):
+    with pytest.raises(RecipeError, match=r"model.init_from: checkpoint /nowhere/best.pt does not exist.*from scratch"):
+        engine.Trainer(config_for(backend, **{"model.init_from": "/nowhere/best.pt"}), tmp_path, log=quiet)
+
+
+def test_resume_continues_the_run_not_the_initial_checkpoint(finished_runs, tmp_path):
+    backend = TorchHooks()
+    _, folder, _, _ = finished_runs(backend)
+    config = config_for(backend, **{"optim.epochs": 1, "model.init_from": str(folder / "best.pt")})
+    engine.Trainer(config, tmp_path, log=quiet).fit()
+    lines = []
+    resumed = engine.Trainer(config, tmp_path, resume=True, log=lines.append)
+    assert not any("initialised from" in line for line in lines)
+    saved = backend.weights(tmp_path / "last.pt")
+    for expected, got in zip(saved, backend.named_weights(resumed).values()):
+        np.testing.assert_array_equal(got, expected)

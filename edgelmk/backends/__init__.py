@@ -58,6 +58,12 @@ class Session(Protocol):
     def is_out_of_memory(self, error: BaseException) -> bool:
         """Whether an exception of a training step means the batch did not fit in memory."""
 
+    def weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The model's weights by PyTorch name (:mod:`edgelmk.transfer`), with their PyTorch-layout shapes."""
+
+    def load_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the named weights (PyTorch names and layout) before training; the others keep their values."""
+
 
 class Engine(Protocol):
     """What a backend's module gives as ``ENGINE``."""
@@ -71,6 +77,9 @@ class Engine(Protocol):
     def predict_crops(self, model: Any, codec: Any, crops: np.ndarray, device: str | None
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
+
+    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """(weights by PyTorch name in PyTorch's layout, architecture config) of a checkpoint, for ``model.init_from``."""
 
     def summary(self, config: dict, architecture: dict[str, Any]) -> str:
         """A printable description of the network a recipe trains."""

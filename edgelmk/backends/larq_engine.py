@@ -27,7 +27,8 @@ from edgelmk.codecs.dsnt import flat_softmax
 from edgelmk.engine import PreparedRun, lr_factor
 from edgelmk.errors import CheckpointError, RecipeError, TrainingError
 from edgelmk.keras import checkpoint as checkpoints
-from edgelmk.keras.hourglass import build_hourglass, copy_weights_by_name
+from edgelmk.keras.hourglass import (build_hourglass, copy_weights_by_name, set_torch_layout_weights,
+                                     torch_layout_weights)
 from edgelmk.keras.layers import keras, lq, tf
 from edgelmk.keras.losses import build_loss
 
@@ -129,6 +130,12 @@ class LarqSession:
     def is_out_of_memory(self, error: BaseException) -> bool:
         return isinstance(error, tf.errors.ResourceExhaustedError)
 
+    def weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: value.shape for name, value in torch_layout_weights(self.model.keras_model).items()}
+
+    def load_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        set_torch_layout_weights(self.model.keras_model, arrays)
+
     def save(self, path: Path, state: dict[str, Any]) -> None:
         keras_model = self.model.keras_model
         state = {**state, "backend": "larq", "weight_names": [w.name for w in keras_model.weights]}
@@ -159,6 +166,10 @@ class LarqEngine:
         keras_model = build_hourglass(state["model_config"], all_stacks=True)
         _set_weights(keras_model, weights, state["weight_names"], path, CheckpointError)
         return LarqModel(state["model_config"], keras_model), state
+
+    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        model, _ = self.load(path, None)
+        return torch_layout_weights(model.keras_model), model.config
 
     def predict_crops(self, model: LarqModel, codec, crops: np.ndarray, device: str | None
                       ) -> tuple[np.ndarray, np.ndarray]:

@@ -97,6 +97,12 @@ def predict_crops(model: torch.nn.Module, codec, images: np.ndarray, device: tor
     return np.concatenate(keypoints), np.concatenate(scores)
 
 
+def trained_weights(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A state dict without batch-norm step counters and the constant pixel normalisation (not learnt)."""
+    return {name: value for name, value in state_dict.items()
+            if not name.endswith("num_batches_tracked") and name not in ("pixel_mean", "pixel_scale")}
+
+
 class TorchSession:
     """One training run in PyTorch (see :class:`edgelmk.backends.Session`)."""
 
@@ -140,6 +146,15 @@ class TorchSession:
         return isinstance(error, torch.cuda.OutOfMemoryError) or (isinstance(error, RuntimeError)
                                                                   and "memory" in str(error))
 
+    def weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: tuple(value.shape) for name, value in trained_weights(self.model.state_dict()).items()}
+
+    @torch.no_grad()
+    def load_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        state = self.model.state_dict()  # shares storage with the parameters and buffers
+        for name, value in arrays.items():
+            state[name].copy_(torch.from_numpy(np.asarray(value)))
+
     def save(self, path: Path, state: dict[str, Any]) -> None:
         checkpoint.save_atomic({**state, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                                 "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state()}, path)
@@ -176,6 +191,13 @@ class TorchEngine:
 
     def predict_crops(self, model, codec, crops: np.ndarray, device: str | None) -> tuple[np.ndarray, np.ndarray]:
         return predict_crops(model, codec, crops, device_for(device))
+
+    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        state = checkpoint.load(path)
+        if not isinstance(state.get("model"), dict) or "model_config" not in state:
+            raise CheckpointError(f"{path} is not an edgelmk training checkpoint (no model weights)")
+        weights = trained_weights(state["model"])
+        return {name: value.detach().cpu().numpy() for name, value in weights.items()}, state["model_config"]
 
     def summary(self, config: dict, architecture: dict[str, Any]) -> str:
         from edgelmk.nn.summary import summarize

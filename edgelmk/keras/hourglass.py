@@ -139,6 +139,47 @@ def copy_weights_by_name(source: keras.Model, target: keras.Model) -> None:
                 from None
 
 
+def _torch_keys(layer) -> list[str]:
+    """The PyTorch state-dict names of a weighted Keras layer's weights, in ``get_weights`` order."""
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return [f"{layer.name}.{part}" for part in ("weight", "bias", "running_mean", "running_var")]
+    return [f"{layer.name}.weight"] + ([f"{layer.name}.bias"] if layer.use_bias else [])
+
+
+def _to_torch_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
+    """A layer's Keras weights in PyTorch's layout (conv kernels HWIO -> OIHW)."""
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return list(values)
+    return [values[0].transpose(3, 2, 0, 1)] + list(values[1:])
+
+
+def _to_keras_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
+    """PyTorch-layout weights of a layer in Keras's layout (conv kernels OIHW -> HWIO)."""
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return list(values)
+    return [values[0].transpose(2, 3, 1, 0)] + list(values[1:])
+
+
+def torch_layout_weights(model: keras.Model) -> dict[str, np.ndarray]:
+    """Every weight of the hourglass under its PyTorch name and in PyTorch's layout (for ``model.init_from``)."""
+    arrays = {}
+    for layer in model.layers:
+        if layer.weights:
+            arrays.update(zip(_torch_keys(layer), _to_torch_layout(layer, layer.get_weights())))
+    return arrays
+
+
+def set_torch_layout_weights(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
+    """Set the weights named in ``arrays`` (PyTorch names and layout, see :func:`torch_layout_weights`); keep the rest."""
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        keys = _torch_keys(layer)
+        if any(key in arrays for key in keys):
+            current = _to_torch_layout(layer, layer.get_weights())
+            layer.set_weights(_to_keras_layout(layer, [arrays.get(key, value) for key, value in zip(keys, current)]))
+
+
 def load_torch_weights(model: keras.Model, state_dict: dict[str, Any]) -> None:
     """Copy a PyTorch state dict into the mirror by layer name (conv OIHW -> HWIO; BN statistics).
 
@@ -152,17 +193,12 @@ def load_torch_weights(model: keras.Model, state_dict: dict[str, Any]) -> None:
     for layer in model.layers:
         if not layer.weights:
             continue
-        if isinstance(layer, keras.layers.BatchNormalization):
-            keys = [f"{layer.name}.{part}" for part in ("weight", "bias", "running_mean", "running_var")]
-        else:
-            keys = [f"{layer.name}.weight"] + ([f"{layer.name}.bias"] if layer.use_bias else [])
+        keys = _torch_keys(layer)
         missing = [key for key in keys if key not in arrays]
         if missing:
             raise ValueError(f"Keras layer {layer.name!r} has no PyTorch weights ({missing[0]} missing): the "
                              "checkpoint's model is not the architecture this mirror builds")
-        values = [arrays[key] for key in keys]
-        if not isinstance(layer, keras.layers.BatchNormalization):
-            values[0] = values[0].transpose(2, 3, 1, 0)  # OIHW -> HWIO
+        values = _to_keras_layout(layer, [arrays[key] for key in keys])
         expected = [tuple(w.shape) for w in layer.get_weights()]
         if [v.shape for v in values] != expected:
             raise ValueError(f"Keras layer {layer.name!r} expects weights {expected}, the checkpoint has "
