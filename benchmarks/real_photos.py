@@ -37,6 +37,7 @@ from edgelmk import engine, metrics
 from edgelmk import recipe as recipes
 from edgelmk.data import DATASETS
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
+from edgelmk.errors import EdgelmkError
 from edgelmk.evaluation import score
 from edgelmk.export import export_checkpoint
 from edgelmk.runtime import LandmarkModel
@@ -240,4 +241,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except EdgelmkError as error:  # a recipe, data or checkpoint problem: the message says what to do
+        raise SystemExit(f"error: {error}") from None

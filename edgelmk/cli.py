@@ -147,6 +147,7 @@ def data_check(name: str, root: str | None, ann: str | None, split: str | None, 
     counts, keypoints far outside the image) are listed with their file and record. Exit
     code 1 when there is any.
 
+    \b
     Examples:
       edgelmk data check 300w --root data/300W
       edgelmk data check pts_folder --root my_photos/train --skeleton cofw
@@ -262,6 +263,7 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     (e.g. heads for another number of points) and prints which; --resume continues a run from
     its own checkpoint instead.
 
+    \b
     Examples:
       edgelmk train recipes/quickstart.yaml --out runs/quickstart
       edgelmk train recipes/finetune_helen29_w1a1.yaml --init runs/pretrain_faces_cofw/best.pt
