@@ -118,8 +118,9 @@ def dlib_rectangle(dlib, box: np.ndarray):
     return dlib.rectangle(x0, y0, x1, y1)
 
 
-def dlib_row(train_file: Path, folder: Path, quick: bool) -> dict:
-    """Train dlib's ERT on the photos of ``train_file`` with their landmark boxes; its row of the table."""
+def dlib_row(train_file: Path, val_faces: tuple, folder: Path, quick: bool) -> dict:
+    """Train dlib's ERT on the photos of ``train_file`` with their landmark boxes; its row of the table
+    (``val_faces``: :func:`faces_of` the validation file)."""
     import dlib
 
     images, boxes, keypoints = faces_of(train_file, HELEN / "train")
@@ -137,7 +138,7 @@ def dlib_row(train_file: Path, folder: Path, quick: bool) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     model_path = folder / "dlib_ert.dat"
     predictor.save(str(model_path))
-    val_images, val_boxes, val_keypoints = faces_of(HELEN / "val" / "helen29_val.json", HELEN / "val")
+    val_images, val_boxes, val_keypoints = val_faces
     predicted, latency = [], []
     for image, box in zip(val_images, val_boxes):
         start = time.perf_counter()
@@ -152,12 +153,12 @@ def dlib_row(train_file: Path, folder: Path, quick: bool) -> dict:
 # --- edgelmk -------------------------------------------------------------------------------------------
 
 
-def deployed_row(checkpoint: Path, precision: str, folder: Path, runs: int) -> dict:
-    """Export a fine-tuned checkpoint to its edge target; file size, runtime NME and latency per face."""
+def deployed_row(checkpoint: Path, config: dict, precision: str, folder: Path, runs: int) -> dict:
+    """Export a fine-tuned checkpoint (trained with the resolved recipe ``config``) to its edge target; file
+    size, runtime NME and latency per face."""
     target, int8 = DEPLOYED[precision]
     content = export_checkpoint(checkpoint, target, folder, int8=int8, samples=48, log=lambda *_: None)
     model_path = folder / content["model_file"]
-    config = engine.load_checkpoint(checkpoint, "cpu").config
     dataset = build_dataset(config, "val")
     crops = crop_all(dataset, eval_transform(config))
     predicted, scores = LandmarkModel(model_path).predict_crops(np.stack([c["image"] for c in crops]))
@@ -188,6 +189,7 @@ def main() -> None:
         raise SystemExit(f"--pretrained {pretrained} not found")
 
     rows: dict[tuple[int, str], dict] = {}
+    val_faces = faces_of(HELEN / "val" / "helen29_val.json", HELEN / "val")
     for size in sizes:
         train_file = subset_file(size, args.out)
         for precision in ("fp32", "w1a1"):
@@ -201,14 +203,16 @@ def main() -> None:
                 checkpoint, seconds = train(config, folder)
                 report, _ = engine.load_checkpoint(checkpoint, "cpu").evaluate()
                 rows[size, f"edgelmk {precision} {start}"] = {"NME": report["NME"], "FR@0.10": report["FR@0.10"],
-                                                             "train_s": seconds, "checkpoint": checkpoint}
+                                                             "train_s": seconds, "checkpoint": checkpoint,
+                                                             "config": config}
         print(f"N={size} dlib ERT ...", flush=True)
-        rows[size, "dlib ERT"] = dlib_row(train_file, args.out / f"n{size}_dlib", args.quick)
+        rows[size, "dlib ERT"] = dlib_row(train_file, val_faces, args.out / f"n{size}_dlib", args.quick)
 
     largest = sizes[-1]
     for precision in ("fp32", "w1a1"):
         row = rows[largest, f"edgelmk {precision} fine-tuned"]
-        row.update(deployed_row(row["checkpoint"], precision, args.out / f"deployed_{precision}", args.runs))
+        row.update(deployed_row(row["checkpoint"], row["config"], precision, args.out / f"deployed_{precision}",
+                                args.runs))
     wall_s = time.time() - started
     # runs continued from an earlier invocation count with all their epochs
     total_s = max(wall_s, pretrain_s + sum(row["train_s"] for row in rows.values()))
