@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 from edgelmk.errors import CheckpointError, TrainingError
+from edgelmk.recipe import without_machine_keys
 
 FORMAT = "edgelmk-checkpoint-1"
 
@@ -53,6 +54,7 @@ def check_same_recipe(saved: dict, current: dict, path: Path) -> None:
     Raises:
         TrainingError
     """
+    saved, current = without_machine_keys(saved), without_machine_keys(current)
     if saved == current:
         return
     differing = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))

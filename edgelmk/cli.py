@@ -8,6 +8,7 @@ so ``edgelmk --help`` stays fast and works with the runtime-only install.
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 
@@ -249,8 +250,11 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
 @click.option("--init", "init_from", type=click.Path(dir_okay=False), metavar="CHECKPOINT",
               help="Fine-tune: start from the weights of CHECKPOINT (.pt or .larq.npz) that fit this recipe's model "
                    "(same as --set model.init_from=CHECKPOINT); a float checkpoint can start a w1a1 or w8a8 model.")
+@click.option("--devices", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Train in N processes started with torchrun (DistributedDataParallel): one per GPU, or N CPU "
+                   "processes with --device cpu. data.batch_size is the batch of all N together.")
 def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None,
-          init_from: str | None) -> None:
+          init_from: str | None, devices: int) -> None:
     """Train the network of RECIPE (a YAML file from recipes/).
 
     The recipe is checked first, as `edgelmk validate` does. Writes OUT/last.pt every epoch
@@ -263,13 +267,19 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     (e.g. heads for another number of points) and prints which; --resume continues a run from
     its own checkpoint instead.
 
+    Several GPUs or processes (torch backend): --devices N, or torchrun yourself. Each process
+    trains its share of every batch with the same per-sample randomness as one process, rank 0
+    writes the files, and a run resumes in any number of processes. data.micro_batch_size
+    splits each share into micro-batches (gradient accumulation; batch norm sees one at a time),
+    optim.amp: bf16|fp16 trains in mixed precision, optim.channels_last uses NHWC memory.
+
     \b
     Examples:
       edgelmk train recipes/quickstart.yaml --out runs/quickstart
       edgelmk train recipes/finetune_helen29_w1a1.yaml --init runs/pretrain_faces_cofw/best.pt
+      edgelmk train recipes/binary_hg_wflw.yaml --devices 4 --set optim.amp=bf16
+      torchrun --nproc_per_node 4 -m edgelmk train recipes/binary_hg_wflw.yaml --out runs/wflw
     """
-    from pathlib import Path
-
     from edgelmk.backends import backend_of
     from edgelmk.recipe import check_paths
 
@@ -283,6 +293,13 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     if not resume and (out_dir / backend.last).exists():
         raise click.ClickException(f"{out_dir} already holds a run; add --resume to continue it, or choose "
                                    "another --out")
+    if devices > 1:
+        with _reported():
+            backend.check_distributed(devices)
+        _train_in_processes(devices, [recipe_path, *[f"--set={value}" for value in overrides], f"--out={out_dir}",
+                                      *(["--resume"] if resume else []), *([f"--device={device}"] if device else [])],
+                            out_dir / backend.last)
+        return
     try:
         with _reported():
             from edgelmk import engine
@@ -292,10 +309,42 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
             baseline = trainer.mean_shape_baseline()
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    if not trainer.main:
+        return
     best = trainer.best
     _print_table(f"validation ({trainer.metric}, {len(trainer.val_crops)} samples; best epoch {best['epoch']})",
                  {"final model": report, "mean-shape baseline": baseline})
     click.echo(f"checkpoints: {out_dir / backend.best}, {out_dir / backend.last}")
+
+
+def _train_in_processes(devices: int, train_arguments: list[str], last: Path) -> None:
+    """``edgelmk train --devices N``: the same command in N processes under torchrun (PyTorch's launcher).
+
+    Raises:
+        click.ClickException: torchrun is missing, already running this process, or a process failed.
+    """
+    import importlib.util
+    import subprocess
+    import sys
+
+    from edgelmk.processes import launch_of
+
+    if launch_of().distributed:
+        raise click.ClickException("--devices starts torchrun itself; under torchrun leave it out")
+    if importlib.util.find_spec("torch") is None:
+        raise click.ClickException("--devices needs PyTorch's torchrun: pip install 'edgelmk[torch]' -c constraints.txt")
+    debug = ["--debug"] if click.get_current_context().find_root().params.get("debug") else []
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={devices}",
+               "-m", "edgelmk", *debug, "train", *train_arguments]
+    try:
+        code = subprocess.run(command).returncode
+    except KeyboardInterrupt:  # torchrun passes Ctrl-C to every process; rank 0 saves a resumable checkpoint
+        raise SystemExit(130) from None
+    if code:
+        kept = f"{last} (the last finished epoch) is kept; continue with --resume" if last.exists() else \
+            "no epoch had finished, so there is no checkpoint yet"
+        raise click.ClickException(f"the {devices}-process run stopped (torchrun exit code {code}; the report above "
+                                   f"names the process that failed); {kept}")
 
 
 @main.command()
@@ -377,8 +426,6 @@ def _parse_box(box: str | None) -> list[float] | None:
 
 def _predictor(model_path: str, device: str | None, threads: int):
     """(predict(image, box) -> (keypoints, scores), skeleton) for a checkpoint or an exported model."""
-    from pathlib import Path
-
     from edgelmk.data.skeletons import skeleton_of_sidecar
     from edgelmk.targets import TARGETS
 

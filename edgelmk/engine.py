@@ -10,6 +10,10 @@ draws from a generator seeded by ``(seed, epoch, index)``, and each epoch's orde
 seeded by ``(seed, epoch)``. A run interrupted at any batch and resumed from its checkpoint
 therefore sees the same batches as an uninterrupted run and ends with the same weights.
 
+Under torchrun (several processes) every process trains its share of each batch
+(:mod:`edgelmk.processes`) and validates its share of the validation crops; the predictions are
+gathered, and rank 0 alone logs and writes the files.
+
 Files in the output folder: ``last<suffix>`` (every epoch, and on Ctrl-C), ``best<suffix>``
 (best validation metric), ``recipe.yaml`` (the resolved recipe), ``metrics.csv`` and TensorBoard
 events under ``tensorboard/``; the suffix is the backend's (``.pt``, ``.larq.npz``).
@@ -44,6 +48,7 @@ from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
 from edgelmk.losses import LossSpec, loss_spec
 from edgelmk.preprocess import to_original
+from edgelmk.processes import launch_of
 from edgelmk.progress import progress_bar
 from edgelmk.scalars import open_scalar_writer
 from edgelmk.transfer import TransferPlan, check_plan, plan_transfer
@@ -152,15 +157,22 @@ class EpochLoop:
         log: where progress lines go.
         on_step: called with the global step after each optimizer step (tests use it).
 
-    Stops: a non-finite loss, or a batch that does not fit in memory, raise TrainingError and
-    leave the last good ``last`` checkpoint as it was; Ctrl-C saves a resumable one first.
+    Stops: a non-finite loss, a batch that does not fit in memory, or another process of the run
+    gone, raise TrainingError and leave the last good ``last`` checkpoint as it was; Ctrl-C saves
+    a resumable one first.
     """
 
     def __init__(self, run: PreparedRun, session: Session, backend: Backend, out_dir: str | Path,
                  log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
         self.run, self.session, self.backend = run, session, backend
         self.config, self.metric, self.val_crops = run.config, run.metric, run.val_crops
-        self.out_dir, self.log, self.on_step = Path(out_dir), log, on_step
+        self.processes = session.processes
+        self.main = self.processes.launch.rank == 0  # the process that logs and writes files
+        self.out_dir, self.on_step = Path(out_dir), on_step
+        self.log = log if self.main else (lambda message: None)
+        if len(self.val_crops) < self.processes.launch.world_size:
+            raise TrainingError(f"the validation data has {len(self.val_crops)} samples, fewer than the "
+                                f"{self.processes.launch.world_size} processes that share them; use fewer processes")
         self.epoch, self.batches_done, self.step = 0, 0, 0
         self.best: dict[str, Any] = {"value": None, "epoch": None}
         self.history: list[dict] = []
@@ -178,7 +190,8 @@ class EpochLoop:
                 "metric": self.metric, "edgelmk_version": __version__}
 
     def _save(self, name: str) -> None:
-        self.session.save(self.out_dir / name, self._state())
+        if self.main:
+            self.session.save(self.out_dir / name, self._state())
 
     def restore(self, path: Path) -> None:
         """Continue from a checkpoint of the same recipe (weights, optimizer and position)."""
@@ -223,27 +236,39 @@ class EpochLoop:
         return float(np.mean(losses)) if losses else float("nan")
 
     def validate(self) -> dict[str, float]:
-        """The metric report of the current weights on the validation crops."""
-        images = np.stack([c["image"] for c in self.val_crops])
+        """The metric report of the current weights on the validation crops (each process predicts every
+        ``world_size``-th crop; all get every prediction)."""
+        rank, world_size = self.processes.launch.rank, self.processes.launch.world_size
+        images = np.stack([c["image"] for c in self.val_crops[rank::world_size]])
         try:
-            predicted, scores = self.session.predict_crops(images)
+            share = self.session.predict_crops(images)
         except ValueError as error:  # the codec refuses NaN output: the weights diverged in the last steps
-            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {error}. "
+            share = error
+        shares = self.processes.gather(share)
+        failed = next((part for part in shares if isinstance(part, ValueError)), None)
+        if failed:
+            raise TrainingError(f"validation after epoch {self.epoch + 1} failed: {failed}. "
                                 f"{self.out_dir / self.backend.last} (the last good epoch) is kept; try a smaller "
-                                "optim.lr") from None
+                                "optim.lr")
+        predicted = np.empty((len(self.val_crops), *shares[0][0].shape[1:]), np.float32)
+        scores = np.empty((len(self.val_crops), *shares[0][1].shape[1:]), np.float32)
+        for part_rank, (part_keypoints, part_scores) in enumerate(shares):
+            predicted[part_rank::world_size], scores[part_rank::world_size] = part_keypoints, part_scores
         return score(self.metric, self.run.skeleton, self.val_crops, predicted, scores, self.run.val_dataset)
 
     def fit(self) -> dict[str, float]:
         """Train to the last epoch; returns the final validation report.
 
         Raises:
-            TrainingError: on a non-finite loss (the last good checkpoint is kept) or when the
-                batch does not fit in memory.
+            TrainingError: on a non-finite loss (the last good checkpoint is kept), when the
+                batch does not fit in memory, or when another process of the run is gone.
             KeyboardInterrupt: after saving a resumable ``last`` checkpoint.
         """
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        recipes.dump(self.config, self.out_dir / "recipe.yaml")
-        writer = open_scalar_writer(self.out_dir / "tensorboard", self.log)
+        writer = None
+        if self.main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            recipes.dump(self.config, self.out_dir / "recipe.yaml")
+            writer = open_scalar_writer(self.out_dir / "tensorboard", self.log)
         epochs = self.config["optim"]["epochs"]
         report: dict[str, float] = {}
         try:
@@ -263,7 +288,8 @@ class EpochLoop:
                 self._save(self.backend.last)
                 if improved:
                     self._save(self.backend.best)
-                append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
+                if self.main:
+                    append_metrics_row(self.out_dir / "metrics.csv", row, first=self.epoch == 1)
                 if writer:
                     writer.write(row)
                 described = "  ".join(f"{key} {metric_value:.4f}" for key, metric_value in report.items())
@@ -274,6 +300,14 @@ class EpochLoop:
             self.log(f"interrupted at epoch {self.epoch + 1}, batch {self.batches_done}; saved "
                      f"{self.out_dir / self.backend.last} - continue with --resume")
             raise
+        except Exception as error:
+            reason = self.processes.stop_reason(error)
+            if reason is None:
+                raise
+            kept = (f"{self.out_dir / self.backend.last} (end of epoch {self.epoch}) is kept" if self.epoch
+                    else "no epoch had finished, so there is no checkpoint yet")
+            raise TrainingError(f"process {self.processes.launch.rank} stopped at epoch {self.epoch + 1}: {reason}; "
+                                f"{kept}; continue with --resume (in any number of processes)") from None
         finally:
             if writer:
                 writer.close()
@@ -300,6 +334,7 @@ class Trainer(EpochLoop):
     def __init__(self, config: dict, out_dir: str | Path, resume: bool = False, device: str | None = None,
                  log: Callable[[str], Any] = print, on_step: Callable[[int], Any] | None = None):
         backend = backend_of(config)
+        backend.check_distributed(launch_of().world_size)
         implementation = backend.engine()
         started = time.time()
         missing = None if resume else recipes.missing_checkpoint(config)
@@ -307,14 +342,14 @@ class Trainer(EpochLoop):
             raise recipes.RecipeError(missing)
         run = prepare_run(config)
         session = implementation.session(run, device)
-        data = run.samples.dataset
-        log(f"data: {len(data)} training and {len(run.val_dataset)} validation samples ({run.skeleton.name}, "
-            f"{run.skeleton.num_keypoints} keypoints); {session.description}; built in {time.time() - started:.1f}s")
         super().__init__(run, session, backend, out_dir, log, on_step)
+        self.log(f"data: {len(run.samples)} training and {len(run.val_dataset)} validation samples "
+                 f"({run.skeleton.name}, {run.skeleton.num_keypoints} keypoints); {session.description}; built in "
+                 f"{time.time() - started:.1f}s")
         if resume:
             self.restore(self.out_dir / backend.last)
         elif config["model"].get("init_from"):
-            initialise_from(session, run.architecture, config["model"]["init_from"], log)
+            initialise_from(session, run.architecture, config["model"]["init_from"], self.log)
 
 
 def initialise_from(session: Session, architecture: dict[str, Any], path: str | Path,

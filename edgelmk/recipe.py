@@ -33,8 +33,10 @@ DEFAULTS: dict[str, Any] = {
         "val": REQUIRED,
         "input_hw": [128, 128],
         "margin": 0.25,  # crop = box side x (1 + margin)
-        "batch_size": 32,
-        "workers": 1,
+        "batch_size": 32,  # samples per optimizer step, over all processes of a multi-process run
+        "micro_batch_size": 0,  # samples per forward pass (gradient accumulation); 0: each process's whole share
+        "workers": 1,  # data-loading worker processes (per training process)
+        "prefetch_factor": 2,  # batches each worker prepares ahead (with workers > 0)
         "cache": False,  # keep loaded training samples in memory (small or procedural datasets)
         "augment": {"scale_jitter": 0.2, "rotation_deg": 20.0, "shift": 0.05, "flip": True, "colour": 0.3,
                     "blur": 0.2, "occluders": 0.2},
@@ -43,7 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "model": OPEN,
     "loss": OPEN,
     "optim": {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "epochs": 10, "schedule": "cosine",
-              "warmup_epochs": 0},
+              "warmup_epochs": 0,
+              "amp": "none",  # mixed precision: bf16 | fp16 (with loss scaling) | none
+              "channels_last": False,  # NHWC memory layout (faster convolutions on GPUs and some CPUs)
+              "sync_batchnorm": False},  # batch statistics over all processes' micro-batches (GPUs only)
     "eval": {"metric": "auto"},
 }
 OPEN_DEFAULTS = {
@@ -55,6 +60,7 @@ OPEN_DEFAULTS = {
 CHOICES = {
     ("optim", "name"): ("adam", "adamw", "sgd"),
     ("optim", "schedule"): ("cosine", "constant"),
+    ("optim", "amp"): ("none", "bf16", "fp16"),
     ("eval", "metric"): ("auto", "nme", "pckh", "coco_ap"),
 }
 
@@ -169,6 +175,9 @@ def check(recipe: Mapping) -> tuple[dict, list[str]]:
     from edgelmk.backends import backend_of  # a table of names; imported here to keep this module at the bottom
 
     problems: list[str] = []
+    optim = recipe.get("optim") if isinstance(recipe, Mapping) else None
+    if isinstance(optim, Mapping) and "amp" in optim and optim["amp"] in (None, False):  # YAML reads `off` as false
+        recipe = {**recipe, "optim": {**optim, "amp": "none"}}
     config = _check(recipe, DEFAULTS, "", problems)
     for side in ("train", "val"):
         if not isinstance(config["data"][side], dict) or "name" not in config["data"][side]:
@@ -179,6 +188,12 @@ def check(recipe: Mapping) -> tuple[dict, list[str]]:
         problems.append(str(error))
     if config["optim"]["epochs"] < 1 or config["data"]["batch_size"] < 1 or config["optim"]["lr"] <= 0:
         problems.append("optim.epochs and data.batch_size must be >= 1 and optim.lr > 0")
+    data = config["data"]
+    if data["micro_batch_size"] < 0 or data["batch_size"] % max(data["micro_batch_size"], 1):
+        problems.append(f"data.micro_batch_size must divide data.batch_size ({data['batch_size']}), or be 0 for no "
+                        f"gradient accumulation; got {data['micro_batch_size']}")
+    if data["workers"] < 0 or data["prefetch_factor"] < 1:
+        problems.append("data.workers must be >= 0 and data.prefetch_factor >= 1")
     config["codec"]["input_hw"] = list(config["data"]["input_hw"])
     return config, problems
 
@@ -203,17 +218,31 @@ def resolve(recipe: Mapping) -> dict:
     return config
 
 
+#: keys that change where and how fast a run trains, not what it computes: a run may resume with other values
+MACHINE_KEYS = (("data", "workers"), ("data", "prefetch_factor"), ("optim", "channels_last"))
+
+
+def without_machine_keys(config: Mapping) -> dict:
+    """A resolved recipe without its :data:`MACHINE_KEYS` (what must match to resume a run)."""
+    config = copy.deepcopy(dict(config))
+    for section, key in MACHINE_KEYS:
+        if isinstance(config.get(section), dict):
+            config[section].pop(key, None)
+    return config
+
+
 #: keys that recipes of earlier versions had and that no longer exist (dropped from checkpoints' recipes)
 RETIRED_KEYS = (("eval", "every"),)
 
 
 def upgrade(saved: Mapping) -> dict:
-    """A recipe saved with a checkpoint of an earlier version, without its :data:`RETIRED_KEYS`."""
+    """A recipe saved with a checkpoint of an earlier version, without its :data:`RETIRED_KEYS` and with the
+    defaults of keys added since."""
     saved = copy.deepcopy(dict(saved))
     for section, key in RETIRED_KEYS:
         if isinstance(saved.get(section), dict):
             saved[section].pop(key, None)
-    return saved
+    return check(saved)[0]
 
 
 def missing_paths(config: Mapping) -> list[str]:

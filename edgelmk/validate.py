@@ -83,6 +83,8 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     backend = BACKENDS.get(config["model"].get("backend", DEFAULT))
     if backend and not model_problems:
         found += _section(lambda: backend.check_precision(config["model"]["precision"]))
+    if backend:
+        found += backend.option_problems(config)
     return config, found
 
 

@@ -124,14 +124,17 @@ def test_training_writes_checkpoints_logs_and_a_report(finished_runs, backend):
     assert set(trainer.mean_shape_baseline()) == set(report)
 
 
-RESUME_CASES = [("torch", "w1a1", "h3r"), ("torch", "fp32", "gaussian"), ("torch", "fp32", "dsnt"),
-                ("larq", "w1a1", "h3r")]
+#: (backend, precision, codec, other recipe values): fp16 keeps its loss scale in the checkpoint; micro-batches with a
+#: data-loading worker that lives across epochs
+RESUME_CASES = [("torch", "w1a1", "h3r", {}), ("torch", "fp32", "gaussian", {}), ("torch", "fp32", "dsnt", {}),
+                ("torch", "w1a1", "h3r", {"optim.amp": "fp16", "data.micro_batch_size": 4, "data.workers": 1}),
+                ("larq", "w1a1", "h3r", {})]
 
 
-@pytest.mark.parametrize("name, precision, codec", RESUME_CASES)
-def test_resume_after_ctrl_c_mid_epoch_ends_with_identical_weights(tmp_path, name, precision, codec):
+@pytest.mark.parametrize("name, precision, codec, changes", RESUME_CASES)
+def test_resume_after_ctrl_c_mid_epoch_ends_with_identical_weights(tmp_path, name, precision, codec, changes):
     backend = HOOKS[name]()
-    config = config_for(backend, **{"model.precision": precision, "codec.name": codec})
+    config = config_for(backend, **{"model.precision": precision, "codec.name": codec, **changes})
     last = BACKENDS[name].last
     engine.Trainer(config, tmp_path / "straight", log=quiet).fit()
 
@@ -154,6 +157,8 @@ def test_resume_refuses_another_recipe(finished_runs, backend):
     _, folder, _, _ = finished_runs(backend)
     with pytest.raises(engine.TrainingError, match=r"different recipe \(sections differ: optim\)"):
         engine.Trainer(config_for(backend, **{"optim.lr": 0.01}), folder, resume=True, log=quiet)
+    resumed = engine.Trainer(config_for(backend, **{"data.workers": 2}), folder, resume=True, log=quiet)
+    assert resumed.epoch == 2  # the machine's keys may change (recipe.MACHINE_KEYS)
 
 
 def test_a_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path, backend):

@@ -23,14 +23,14 @@ GROUPS = {
     "edgelmk.viz": "foundation", "edgelmk.preprocess": "foundation", "edgelmk.architecture": "foundation",
     "edgelmk.targets": "foundation", "edgelmk.recipe": "foundation", "edgelmk.codecs": "foundation",
     "edgelmk.losses": "foundation", "edgelmk.scalars": "foundation", "edgelmk.backends": "foundation",
-    "edgelmk.transfer": "foundation",
+    "edgelmk.transfer": "foundation", "edgelmk.processes": "foundation",
     "edgelmk.checkpoint": "checkpoint",
     "edgelmk.runtime": "runtime",
     "edgelmk.nn": "nn",
     "edgelmk.keras": "keras",
     "edgelmk.data": "data", "edgelmk.metrics": "data", "edgelmk.evaluation": "data",
     "edgelmk.engine": "engine", "edgelmk.validate": "engine", "edgelmk.backends.torch_engine": "engine",
-    "edgelmk.backends.larq_engine": "engine", "edgelmk.export": "engine",
+    "edgelmk.backends.larq_engine": "engine", "edgelmk.backends.torch_distributed": "engine", "edgelmk.export": "engine",
     "edgelmk.cli": "cli", "edgelmk.__main__": "cli",
 }
 ALLOWED = {

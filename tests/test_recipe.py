@@ -36,6 +36,8 @@ def test_every_shipped_recipe_is_valid_and_says_how_to_run_it(path):
     ({"model": {"backend": "jax"}}, "model.backend must be one of torch, larq"),
     ({"data": {"val": None}}, "data.val must be a dataset config with a 'name'"),
     ({"data": {"val": {"root": "x"}}}, "data.val must be a dataset config with a 'name'"),
+    ({"data": {"micro_batch_size": 5}}, "data.micro_batch_size must divide data.batch_size \\(32\\)"),
+    ({"optim": {"amp": "fp8"}}, "'optim.amp' must be one of none, bf16, fp16"),
 ])
 def test_validation_errors_name_the_key(change, match):
     merged = {"data": {**MINIMAL["data"], **change.get("data", {})}, **{k: v for k, v in change.items() if k != "data"}}
@@ -93,3 +95,22 @@ def test_recipes_saved_by_earlier_versions_lose_their_retired_keys():
     assert recipe.upgrade(old) == saved and old["eval"]["every"] == 1
     with pytest.raises(RecipeError, match="unknown recipe key 'eval.every'"):
         recipe.resolve(old)
+
+
+def test_recipes_saved_by_earlier_versions_get_the_defaults_of_newer_keys():
+    saved = recipe.resolve(MINIMAL)
+    old = {**saved, "optim": {key: value for key, value in saved["optim"].items() if key != "amp"}}
+    assert recipe.upgrade(old) == saved
+
+
+def test_yaml_off_and_null_mean_no_mixed_precision():
+    for value in (False, None):
+        assert recipe.resolve({**MINIMAL, "optim": {"amp": value}})["optim"]["amp"] == "none"
+
+
+def test_resuming_may_change_the_machine_keys_only():
+    saved = recipe.resolve(MINIMAL)
+    faster = recipe.resolve({**MINIMAL, "data": {**MINIMAL["data"], "workers": 8}, "optim": {"channels_last": True}})
+    assert recipe.without_machine_keys(saved) == recipe.without_machine_keys(faster)
+    mixed = recipe.resolve({**MINIMAL, "optim": {"amp": "bf16"}})
+    assert recipe.without_machine_keys(saved) != recipe.without_machine_keys(mixed)

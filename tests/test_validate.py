@@ -66,6 +66,13 @@ def test_backend_precisions_and_unknown_backends():
     assert problems == ["model.backend must be one of torch, larq, got 'lark'. Did you mean 'larq'?"]
 
 
+def test_training_options_the_larq_backend_lacks_are_problems():
+    _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "larq"},
+                                     "optim": {"amp": "bf16"}, "data": {**TINY["data"], "micro_batch_size": 4}})
+    assert len(problems) == 2 and all("the larq backend does not implement it" in p for p in problems)
+    assert problems[0].startswith("data.micro_batch_size") and problems[1].startswith("optim.amp")
+
+
 def test_show_prints_the_resolved_recipe_and_missing_data_is_a_warning(tmp_path):
     result = run("validate", REPO_ROOT / "recipes" / "binary_hg_300w.yaml", "--set", "model.backend=larq", "--show")
     assert result.exit_code == 0, result.output

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol
 import numpy as np
 
 from edgelmk.architecture import KERAS_PRECISIONS, PRECISIONS
-from edgelmk.errors import EdgelmkError, RecipeError
+from edgelmk.errors import EdgelmkError, RecipeError, TrainingError
+from edgelmk.processes import ProcessGroup
 from edgelmk.registry import close_matches
 
 if TYPE_CHECKING:
@@ -32,10 +33,12 @@ class Session(Protocol):
     Attributes:
         model: the network being trained.
         description: where it runs, for the first log line (e.g. ``device cpu``).
+        processes: the processes of the run (:mod:`edgelmk.processes`; one for most runs).
     """
 
     model: Any
     description: str
+    processes: ProcessGroup
 
     def batches(self, epoch: int, skip: int) -> Iterable[Any]:
         """The batches of ``epoch`` (order seeded by (seed, epoch)) after the first ``skip``."""
@@ -99,6 +102,8 @@ class Backend:
         checkpoint_suffix: checkpoints are ``last<suffix>`` and ``best<suffix>``.
         precisions: the model precisions it trains.
         module: the module whose ``ENGINE`` implements :class:`Engine`.
+        options: the :data:`TRAINING_OPTIONS` it implements (the others must keep their defaults).
+        distributed: whether it trains in several processes (torchrun).
     """
 
     name: str
@@ -107,6 +112,8 @@ class Backend:
     checkpoint_suffix: str
     precisions: tuple[str, ...]
     module: str
+    options: tuple[tuple[str, str], ...]
+    distributed: bool
 
     @property
     def last(self) -> str:
@@ -137,9 +144,35 @@ class Backend:
                           f"{precision} ({PRECISIONS.get(precision, 'unknown')}) needs model.backend={' or '.join(others) or '(none)'}")
 
 
+    def check_distributed(self, world_size: int) -> None:
+        """Raises TrainingError when asked to train in several processes and this backend cannot."""
+        if world_size > 1 and not self.distributed:
+            raise TrainingError(
+                f"the {self.label} backend trains in one process, and this run has {world_size}: TensorFlow's "
+                "MirroredStrategy drives several GPUs from one process, not the processes torchrun starts, and "
+                "edgelmk's Larq training loop does not run under a tf.distribute strategy. Train the same network "
+                "with the torch backend on several devices (--set model.backend=torch) and export it with "
+                "--target lce, or start a Larq run from it with --init")
+
+    def option_problems(self, config: dict) -> list[str]:
+        """A message for each :data:`TRAINING_OPTIONS` key this backend does not implement but the recipe sets."""
+        from edgelmk.recipe import DEFAULTS
+
+        return [f"{section}.{key}: the {self.name} backend does not implement it (the torch backend does, and "
+                f"trains the same networks); leave it at {DEFAULTS[section][key]!r} or --set model.backend=torch"
+                for section, key in TRAINING_OPTIONS
+                if (section, key) not in self.options and config[section][key] != DEFAULTS[section][key]]
+
+
+#: speed and memory options of training, by (section, key) of the recipe
+TRAINING_OPTIONS = (("data", "micro_batch_size"), ("optim", "amp"), ("optim", "channels_last"),
+                    ("optim", "sync_batchnorm"))
+
 BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (
-    Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), "edgelmk.backends.torch_engine"),
-    Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, "edgelmk.backends.larq_engine"),
+    Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), "edgelmk.backends.torch_engine",
+            TRAINING_OPTIONS, distributed=True),
+    Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, "edgelmk.backends.larq_engine",
+            (), distributed=False),
 )}
 DEFAULT = "torch"
 

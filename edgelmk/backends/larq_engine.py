@@ -31,6 +31,7 @@ from edgelmk.keras.hourglass import (build_hourglass, copy_weights_by_name, set_
                                      torch_layout_weights)
 from edgelmk.keras.layers import keras, lq, tf
 from edgelmk.keras.losses import build_loss
+from edgelmk.processes import SINGLE_PROCESS
 
 
 @dataclass
@@ -80,7 +81,7 @@ class LarqSession:
     def __init__(self, run: PreparedRun, device: str | None):
         if device:
             raise RecipeError("the larq backend runs where TensorFlow puts it; leave --device out")
-        self.run = run
+        self.run, self.processes = run, SINGLE_PROCESS
         keras.utils.set_random_seed(run.config["seed"] % 2**32)
         self.model = LarqModel(run.architecture, build_hourglass(run.architecture, all_stacks=True))
         self.description = f"Keras + Larq on {'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}"
@@ -92,13 +93,12 @@ class LarqSession:
 
     def batches(self, epoch: int, skip: int):
         samples = self.run.samples
-        samples.epoch = epoch
         batch_size = self.run.config["data"]["batch_size"]
         order = np.random.default_rng([self.run.config["seed"], epoch]).permutation(len(samples))
         with ThreadPoolExecutor(max(1, self.run.config["data"]["workers"])) as pool:
             for done in range(skip, self.run.steps_per_epoch):
                 indices = order[done * batch_size:(done + 1) * batch_size]
-                yield self._batch(list(pool.map(samples.item, indices)))
+                yield self._batch(list(pool.map(samples.item, indices, [epoch] * len(indices))))
 
     @staticmethod
     def _batch(items: list[dict]) -> dict:

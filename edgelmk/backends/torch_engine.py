@@ -9,6 +9,8 @@ optimizer and schedule states, the loop's position, the torch RNG state and the 
 
 from __future__ import annotations
 
+import contextlib
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,13 @@ import torch
 
 from edgelmk import checkpoint
 from edgelmk import recipe as recipes
+from edgelmk.backends.torch_distributed import TorchProcessGroup, process_device
 from edgelmk.engine import PreparedRun, lr_factor
 from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.losses import build_loss
+from edgelmk.processes import SINGLE_PROCESS, BatchPlan, batch_plan, launch_of
 
 
 def device_for(requested: str | None = None) -> torch.device:
@@ -47,7 +51,7 @@ def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimiz
 
 
 class SampleStream(torch.utils.data.Dataset):
-    """:class:`edgelmk.data.dataset.SampleEncoder` items as torch tensors (image channels first)."""
+    """:class:`edgelmk.data.dataset.SampleEncoder` items as torch tensors (image channels first), by (epoch, index)."""
 
     def __init__(self, samples):
         self.samples = samples
@@ -55,24 +59,37 @@ class SampleStream(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, index: int) -> dict:
-        item = self.samples.item(index)
+    def __getitem__(self, key: tuple[int, int]) -> dict:
+        epoch, index = key
+        item = self.samples.item(index, epoch)
         item["image"] = np.ascontiguousarray(item["image"].transpose(2, 0, 1))
-        return {key: torch.from_numpy(value) for key, value in item.items()}
+        return {name: torch.from_numpy(value) for name, value in item.items()}
 
 
 class EpochOrder(torch.utils.data.Sampler):
-    """Shuffled indices of one epoch, seeded by (seed, epoch), starting after ``skip`` items."""
+    """The (epoch, index) keys one process trains on in an epoch, from step ``skip`` on.
 
-    def __init__(self, size: int, seed: int, epoch: int, skip: int = 0):
-        self.size, self.seed, self.epoch, self.skip = size, seed, epoch, skip
+    Every process shuffles with the same generator, seeded by (seed, epoch), and takes its share of
+    each step's batch (:meth:`edgelmk.processes.BatchPlan.indices`); the last incomplete batch is dropped.
+    """
+
+    def __init__(self, size: int, seed: int, plan: BatchPlan, rank: int):
+        self.size, self.seed, self.plan, self.rank = size, seed, plan, rank
+        self.steps = size // plan.batch_size
+        self.epoch, self.skip = 0, 0
+
+    def start(self, epoch: int, skip: int) -> None:
+        """Make the next pass over this sampler the one of ``epoch``, after its first ``skip`` steps."""
+        self.epoch, self.skip = epoch, skip
 
     def __iter__(self):
         generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        return iter(torch.randperm(self.size, generator=generator)[self.skip:].tolist())
+        order = torch.randperm(self.size, generator=generator).tolist()
+        for step in range(self.skip, self.steps):
+            yield from ((self.epoch, index) for index in self.plan.indices(order, step, self.rank))
 
     def __len__(self) -> int:
-        return self.size - self.skip
+        return (self.steps - self.skip) * self.plan.share
 
 
 def seed_everything(seed: int) -> None:
@@ -103,43 +120,109 @@ def trained_weights(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tens
             if not name.endswith("num_batches_tracked") and name not in ("pixel_mean", "pixel_scale")}
 
 
+AUTOCAST_TYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 class TorchSession:
-    """One training run in PyTorch (see :class:`edgelmk.backends.Session`)."""
+    """One training run in PyTorch (see :class:`edgelmk.backends.Session`), in one process or under torchrun.
+
+    Under torchrun the model is wrapped in DistributedDataParallel (gradients averaged over the
+    processes), each process loads its share of every batch (:mod:`edgelmk.processes`), and the
+    loss of a step is averaged over all of them, so that every process stops together.
+    """
 
     def __init__(self, run: PreparedRun, device: str | None):
-        self.run, self.device = run, device_for(device)
-        self.description = f"device {self.device}"
-        seed_everything(run.config["seed"])
-        self.model = recipes.from_section("model", lambda: build_model(run.config, run.architecture)).to(self.device)
+        config, launch = run.config, launch_of()
+        self.run, self.optim = run, config["optim"]
+        self.plan = batch_plan(config["data"]["batch_size"], config["data"]["micro_batch_size"], launch.world_size)
+        self.device = process_device(launch, device) if launch.distributed else device_for(device)
+        self.processes = TorchProcessGroup(launch, self.device) if launch.distributed else SINGLE_PROCESS
+        seed_everything(config["seed"])
+        self.model = recipes.from_section("model", lambda: build_model(config, run.architecture)).to(self.device)
+        if self.optim["channels_last"]:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.network = self._parallel(launch)
+        self.description = self._describe(launch)
         self.loss = build_loss(run.loss)
-        self.optimizer = build_optimizer(run.config, self.model)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_factor(run.config, run.steps_per_epoch))
-        self.stream = SampleStream(run.samples)
+        self.optimizer = build_optimizer(config, self.model)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_factor(config, run.steps_per_epoch))
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.optim["amp"] == "fp16")
+        self.order = EpochOrder(len(run.samples), config["seed"], self.plan, launch.rank)
+        workers = config["data"]["workers"]
+        self.loader = torch.utils.data.DataLoader(
+            SampleStream(run.samples), batch_size=self.plan.micro_batch_size, sampler=self.order,
+            num_workers=workers, persistent_workers=workers > 0, pin_memory=self.device.type == "cuda",
+            prefetch_factor=config["data"]["prefetch_factor"] if workers > 0 else None)
+
+    def _parallel(self, launch) -> torch.nn.Module:
+        """The module that trains: the model itself, or under torchrun its DistributedDataParallel wrapper
+        (with ``optim.sync_batchnorm``, the model's batch norms become SyncBatchNorm first)."""
+        if not launch.distributed:
+            return self.model
+        if self.optim["sync_batchnorm"]:
+            if self.device.type != "cuda":
+                raise TrainingError("optim.sync_batchnorm needs GPUs: PyTorch's SyncBatchNorm runs on CUDA "
+                                    "devices only; on CPUs leave it false (batch norm then sees each micro-batch)")
+            self.model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
+        return torch.nn.parallel.DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    def _describe(self, launch) -> str:
+        plan = self.plan
+        where = f"device {self.device}"
+        if launch.distributed:
+            where = f"{launch.world_size} processes ({self.processes.backend}), rank 0 on {self.device}"
+        if plan.accumulate > 1 or launch.distributed:
+            where += (f"; batch {plan.batch_size} = {launch.world_size} x {plan.accumulate} micro-batches of "
+                      f"{plan.micro_batch_size}")
+        if self.optim["amp"] != "none":
+            where += f"; mixed precision {self.optim['amp']}"
+        return where
 
     def batches(self, epoch: int, skip: int):
-        self.run.samples.epoch = epoch
-        batch_size = self.run.config["data"]["batch_size"]
-        order = EpochOrder(len(self.stream), self.run.config["seed"], epoch, skip=skip * batch_size)
-        loader = torch.utils.data.DataLoader(self.stream, batch_size=batch_size, sampler=order, drop_last=True,
-                                             num_workers=self.run.config["data"]["workers"], persistent_workers=False)
-        self.model.train()
-        for batch in loader:
-            yield {key: value.to(self.device) for key, value in batch.items()}
+        """Lists of ``plan.accumulate`` micro-batches (this process's share of each step), on the device."""
+        self.order.start(epoch, skip)
+        self.network.train()
+        share: list[dict] = []
+        for micro_batch in self.loader:
+            share.append({key: value.to(self.device, non_blocking=True) for key, value in micro_batch.items()})
+            if len(share) == self.plan.accumulate:
+                yield share
+                share = []
 
-    def train_step(self, batch: dict, step: int) -> float:
-        loss = self.loss(self.model(batch["image"].float()), batch)
-        if not torch.isfinite(loss):
-            return float(loss.item())  # the loop stops; the weights are not stepped with it
+    def _forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        images = images.float()
+        if self.optim["channels_last"]:
+            images = images.contiguous(memory_format=torch.channels_last)
+        amp = self.optim["amp"]
+        with torch.autocast(self.device.type, dtype=AUTOCAST_TYPES.get(amp), enabled=amp != "none"):
+            outputs = self.network(images)
+        return [output.float() for output in outputs]  # the loss in float32
+
+    def train_step(self, batch: list[dict], step: int) -> float:
+        total = torch.zeros((), device=self.device)
+        for position, micro_batch in enumerate(batch):
+            synchronise = position == len(batch) - 1  # DDP averages the accumulated gradients once per step
+            with contextlib.nullcontext() if synchronise or self.network is self.model else self.network.no_sync():
+                loss = self.loss(self._forward(micro_batch["image"]), micro_batch) / len(batch)
+                self.scaler.scale(loss).backward()
+            total += loss.detach()
+        if self.processes is not SINGLE_PROCESS:
+            total = self.processes.mean(total)
+        value = float(total.item())
+        if math.isfinite(value):  # otherwise the loop stops; the weights are not stepped with it
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.scheduler.step()
-        return float(loss.item())
+        return value
 
     def learning_rate(self) -> float:
         return self.scheduler.get_last_lr()[0]
 
     def predict_crops(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.processes is not SINGLE_PROCESS:
+            self.processes.broadcast_buffers(self.model)  # every process validates with rank 0's statistics
         return predict_crops(self.model, self.run.codec, images, self.device)
 
     def is_out_of_memory(self, error: BaseException) -> bool:
@@ -156,8 +239,10 @@ class TorchSession:
             state[name].copy_(torch.from_numpy(np.asarray(value)))
 
     def save(self, path: Path, state: dict[str, Any]) -> None:
+        scaler = {"scaler": self.scaler.state_dict()} if self.scaler.is_enabled() else {}
         checkpoint.save_atomic({**state, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                                "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state()}, path)
+                                "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+                                **scaler}, path)
 
     def restore(self, path: Path) -> dict[str, Any]:
         state = checkpoint.load(path)
@@ -168,6 +253,8 @@ class TorchSession:
             raise TrainingError(f"{path} does not fit this model: {str(error).splitlines()[0]}") from None
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        if self.scaler.is_enabled() and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
         torch.set_rng_state(state["torch_rng"])
         return state
 

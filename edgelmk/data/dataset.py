@@ -121,19 +121,19 @@ def recipe_skeleton(config: dict):
 class SampleEncoder:
     """Dataset samples -> transformed, encoded training items, random per (seed, epoch, index).
 
-    ``item(index)`` returns numpy arrays: ``image`` (H, W, 3) uint8, ``heatmaps`` (K, h, w) and
-    ``weights`` (K,) float32, and DSNT's ``coords`` (K, 2).
+    ``item(index, epoch)`` returns numpy arrays: ``image`` (H, W, 3) uint8, ``heatmaps`` (K, h, w)
+    and ``weights`` (K,) float32, and DSNT's ``coords`` (K, 2). The epoch is an argument, not a
+    state, so that data-loading worker processes that live across epochs draw the right samples.
     """
 
     def __init__(self, dataset, transform, codec, seed: int):
         self.dataset, self.transform, self.codec, self.seed = dataset, transform, codec, seed
-        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def item(self, index: int) -> dict[str, np.ndarray]:
-        rng = np.random.default_rng([self.seed, self.epoch, index])
+    def item(self, index: int, epoch: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, epoch, index])
         sample = self.transform(self.dataset[index], rng)
         target = self.codec.encode(sample["keypoints"][None], sample["visible"][None], rng=rng)
         item = {"image": sample["image"], "heatmaps": target["heatmaps"][0], "weights": target["weights"][0]}

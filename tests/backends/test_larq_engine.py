@@ -64,6 +64,19 @@ def test_recipes_the_backend_cannot_train_fail_clearly(tmp_path):
         engine.Trainer(larq(), tmp_path, device="cpu", log=quiet)
 
 
+def test_several_processes_are_refused_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(engine.TrainingError, match="trains in one process, and this run has 2: TensorFlow's "
+                                                   "MirroredStrategy"):
+        engine.Trainer(larq(), tmp_path, log=quiet)
+    monkeypatch.delenv("WORLD_SIZE")
+    recipe.dump(larq(), tmp_path / "larq.yaml")
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "larq.yaml"), "--out", str(tmp_path / "run"),
+                                       "--devices", "2"])
+    assert result.exit_code == 1 and "--set model.backend=torch" in result.output
+
+
 @pytest.fixture(scope="module")
 def larq_checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("larq_run")
