@@ -324,6 +324,7 @@ def _train_in_processes(devices: int, train_arguments: list[str], last: Path) ->
         click.ClickException: torchrun is missing, already running this process, or a process failed.
     """
     import importlib.util
+    import signal
     import subprocess
     import sys
 
@@ -336,10 +337,16 @@ def _train_in_processes(devices: int, train_arguments: list[str], last: Path) ->
     debug = ["--debug"] if click.get_current_context().find_root().params.get("debug") else []
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={devices}",
                "-m", "edgelmk", *debug, "train", *train_arguments]
+    interrupted = []
+    process = subprocess.Popen(command)
+    # Ctrl-C reaches torchrun and its processes too (rank 0 saves a resumable checkpoint): wait for them
+    previous = signal.signal(signal.SIGINT, lambda number, frame: interrupted.append(number))
     try:
-        code = subprocess.run(command).returncode
-    except KeyboardInterrupt:  # torchrun passes Ctrl-C to every process; rank 0 saves a resumable checkpoint
-        raise SystemExit(130) from None
+        code = process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise SystemExit(130)
     if code:
         kept = f"{last} (the last finished epoch) is kept; continue with --resume" if last.exists() else \
             "no epoch had finished, so there is no checkpoint yet"
