@@ -246,7 +246,8 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
               help="Override a recipe value, e.g. --set optim.lr=3e-4 (repeatable; values are YAML).")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: runs/<recipe name>].")
 @click.option("--resume", is_flag=True, help="Continue from OUT/last.pt (larq: last.larq.npz) exactly where it stopped.")
-@click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present; torch backend only].")
+@click.option("--device", help="torch device, e.g. cpu or cuda:0 [default: CUDA when present; torch backend only]; "
+                                "with several processes cpu or cuda (each takes cuda:LOCAL_RANK).")
 @click.option("--init", "init_from", type=click.Path(dir_okay=False), metavar="CHECKPOINT",
               help="Fine-tune: start from the weights of CHECKPOINT (.pt or .larq.npz) that fit this recipe's model "
                    "(same as --set model.init_from=CHECKPOINT); a float checkpoint can start a w1a1 or w8a8 model.")
