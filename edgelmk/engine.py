@@ -167,7 +167,7 @@ class EpochLoop:
         self.run, self.session, self.backend = run, session, backend
         self.config, self.metric, self.val_crops = run.config, run.metric, run.val_crops
         self.processes = session.processes
-        self.main = self.processes.launch.rank == 0  # the process that logs and writes files
+        self.main = self.processes.launch.is_main  # the process that logs and writes files
         self.out_dir, self.on_step = Path(out_dir), on_step
         self.log = log if self.main else (lambda message: None)
         if len(self.val_crops) < self.processes.launch.world_size:

@@ -45,6 +45,11 @@ class Launch:
     def distributed(self) -> bool:
         return self.world_size > 1
 
+    @property
+    def is_main(self) -> bool:
+        """Whether this is the process that shows progress, logs and writes files (rank 0)."""
+        return self.rank == 0
+
 
 def launch_of(environment: Mapping[str, str] | None = None) -> Launch:
     """The :class:`Launch` torchrun describes in the environment (one process when it did not start this one).
@@ -69,7 +74,7 @@ def launch_of(environment: Mapping[str, str] | None = None) -> Launch:
 
 def is_main_process(environment: Mapping[str, str] | None = None) -> bool:
     """Whether this process is rank 0 (the one that shows progress, logs and writes files)."""
-    return launch_of(environment).rank == 0
+    return launch_of(environment).is_main
 
 
 @dataclass(frozen=True)

@@ -222,13 +222,18 @@ def resolve(recipe: Mapping) -> dict:
 MACHINE_KEYS = (("data", "workers"), ("data", "prefetch_factor"), ("optim", "channels_last"))
 
 
-def without_machine_keys(config: Mapping) -> dict:
-    """A resolved recipe without its :data:`MACHINE_KEYS` (what must match to resume a run)."""
+def _without(config: Mapping, keys: Sequence[tuple[str, str]]) -> dict:
+    """A deep copy of a recipe without the (section, key) ``keys``."""
     config = copy.deepcopy(dict(config))
-    for section, key in MACHINE_KEYS:
+    for section, key in keys:
         if isinstance(config.get(section), dict):
             config[section].pop(key, None)
     return config
+
+
+def without_machine_keys(config: Mapping) -> dict:
+    """A resolved recipe without its :data:`MACHINE_KEYS` (what must match to resume a run)."""
+    return _without(config, MACHINE_KEYS)
 
 
 #: keys that recipes of earlier versions had and that no longer exist (dropped from checkpoints' recipes)
@@ -238,11 +243,7 @@ RETIRED_KEYS = (("eval", "every"),)
 def upgrade(saved: Mapping) -> dict:
     """A recipe saved with a checkpoint of an earlier version, without its :data:`RETIRED_KEYS` and with the
     defaults of keys added since."""
-    saved = copy.deepcopy(dict(saved))
-    for section, key in RETIRED_KEYS:
-        if isinstance(saved.get(section), dict):
-            saved[section].pop(key, None)
-    return check(saved)[0]
+    return check(_without(saved, RETIRED_KEYS))[0]
 
 
 def missing_paths(config: Mapping) -> list[str]:

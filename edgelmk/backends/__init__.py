@@ -143,7 +143,6 @@ class Backend:
         raise RecipeError(f"model.precision: the {self.name} backend trains {' and '.join(self.precisions)}; "
                           f"{precision} ({PRECISIONS.get(precision, 'unknown')}) needs model.backend={' or '.join(others) or '(none)'}")
 
-
     def check_distributed(self, world_size: int) -> None:
         """Raises TrainingError when asked to train in several processes and this backend cannot."""
         if world_size > 1 and not self.distributed:

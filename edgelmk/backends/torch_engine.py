@@ -200,14 +200,14 @@ class TorchSession:
         return [output.float() for output in outputs]  # the loss in float32
 
     def train_step(self, batch: list[dict], step: int) -> float:
-        total = torch.zeros((), device=self.device)
+        total, distributed = torch.zeros((), device=self.device), self.processes.launch.distributed
         for position, micro_batch in enumerate(batch):
             synchronise = position == len(batch) - 1  # DDP averages the accumulated gradients once per step
-            with contextlib.nullcontext() if synchronise or self.network is self.model else self.network.no_sync():
+            with self.network.no_sync() if distributed and not synchronise else contextlib.nullcontext():
                 loss = self.loss(self._forward(micro_batch["image"]), micro_batch) / len(batch)
                 self.scaler.scale(loss).backward()
             total += loss.detach()
-        if self.processes is not SINGLE_PROCESS:
+        if distributed:
             total = self.processes.mean(total)
         value = float(total.item())
         if math.isfinite(value):  # otherwise the loop stops; the weights are not stepped with it
@@ -221,7 +221,7 @@ class TorchSession:
         return self.scheduler.get_last_lr()[0]
 
     def predict_crops(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.processes is not SINGLE_PROCESS:
+        if self.processes.launch.distributed:
             self.processes.broadcast_buffers(self.model)  # every process validates with rank 0's statistics
         return predict_crops(self.model, self.run.codec, images, self.device)
 
