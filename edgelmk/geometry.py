@@ -17,6 +17,7 @@ sizes are ``(H, W)`` pairs named ``*_hw``.
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -53,8 +54,15 @@ def _wh(size_hw: HW) -> np.ndarray:
 
 
 def stride_xy(input_hw: HW, heatmap_hw: HW) -> np.ndarray:
-    """Input pixels per heatmap pixel, as ``[stride_x, stride_y]`` (float64)."""
-    return _wh(input_hw) / _wh(heatmap_hw)
+    """Input pixels per heatmap pixel, as ``[stride_x, stride_y]`` (float64, read-only)."""
+    return _stride(tuple(input_hw), tuple(heatmap_hw))
+
+
+@functools.lru_cache(maxsize=64)
+def _stride(input_hw: tuple, heatmap_hw: tuple) -> np.ndarray:
+    stride = _wh(input_hw) / _wh(heatmap_hw)
+    stride.setflags(write=False)
+    return stride
 
 
 def image_to_heatmap(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray:
@@ -73,7 +81,10 @@ def image_to_heatmap(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray
 
 def heatmap_to_image(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray:
     """Inverse of :func:`image_to_heatmap`: heatmap pixels -> input-image pixels (float64)."""
-    return (np.asarray(xy, dtype=np.float64) + 0.5) * stride_xy(input_hw, heatmap_hw) - 0.5
+    pixels = np.add(xy, 0.5, dtype=np.float64)
+    pixels *= stride_xy(input_hw, heatmap_hw)
+    pixels -= 0.5
+    return pixels
 
 
 def pixel_to_normalized(xy: np.ndarray, size_hw: HW) -> np.ndarray:

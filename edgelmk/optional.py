@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from types import ModuleType
 
@@ -21,6 +22,7 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
                           f"pip install 'edgelmk[{extra}]' -c constraints.txt") from error
 
 
+@functools.cache
 def cv2() -> ModuleType:
-    """OpenCV (the data and runtime extras install opencv-python-headless)."""
+    """OpenCV (the data and runtime extras install opencv-python-headless); imported once."""
     return require("cv2", "data", "reading, warping and drawing images")

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.peaks import argmax_2d, quarter_offsets
+from edgelmk.codecs.peaks import peak_activation, peak_windows, quarter_offsets
 from edgelmk.codecs.render import check_sigma, kernel_profile, outer_maps
 
 
@@ -56,9 +56,9 @@ class GaussianCodec(Codec):
         return {"heatmaps": outer_maps(profile_x, profile_y)}
 
     def _locate(self, heatmaps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        x, y, peaks = argmax_2d(heatmaps, zero_point)
-        xy = np.stack([x, y], axis=-1).astype(np.float64)
+        windows = peak_windows(heatmaps, 1 if self.quarter_shift else 0)
+        xy = windows.xy.astype(np.float64)
         if self.quarter_shift:
-            dx, dy = quarter_offsets(heatmaps, x, y)
-            xy += 0.25 * np.stack([dx, dy], axis=-1)
-        return xy, peaks
+            xy += 0.25 * quarter_offsets(windows)
+        shape = heatmaps.shape[:2]
+        return xy.reshape(*shape, 2), peak_activation(windows, zero_point).reshape(shape)

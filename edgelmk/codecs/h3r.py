@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.peaks import argmax_2d, topk_sums, weighted_position, window_sums
+from edgelmk.codecs.peaks import peak_activation, peak_windows, topk_sums, weighted_position, window_sums
 from edgelmk.codecs.render import check_sigma, mixed_profile, outer_maps
 
 TARGETS = ("stochastic", "expected")
@@ -107,9 +107,11 @@ class H3RCodec(Codec):
         return {"heatmaps": outer_maps(profile_x, profile_y)}
 
     def _locate(self, heatmaps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        x, y, peaks = argmax_2d(heatmaps, zero_point)
+        windows = peak_windows(heatmaps, self.window // 2 if self.decode_mode == "window" else 0)
         if self.decode_mode == "window":
-            sums = window_sums(heatmaps, x, y, self.window // 2, zero_point)
+            sums = window_sums(windows, zero_point)
         else:
             sums = topk_sums(heatmaps, self.topk, zero_point)
-        return weighted_position(*sums, x, y), peaks
+        shape = heatmaps.shape[:2]
+        return (weighted_position(*sums, lambda: windows.xy).reshape(*shape, 2),
+                peak_activation(windows, zero_point).reshape(shape))

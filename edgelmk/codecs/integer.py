@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
+
 import numpy as np
 
 
@@ -33,17 +35,26 @@ def check_quantized(heatmaps_q: Any, scale: Any, zero_point: Any) -> tuple[np.nd
             f"decode_int8 takes int8 or uint8 heatmaps, got dtype {heatmaps_q.dtype}; "
             "for float output use decode()"
         )
-    scale_value = np.asarray(scale, dtype=np.float64)
-    if scale_value.size != 1 or not np.isfinite(scale_value).all() or scale_value.item() <= 0:
+    info = _INTEGER_RANGES[heatmaps_q.dtype.char]
+    if type(scale) is float and type(zero_point) is int:  # the runtime's case, checked without numpy calls
+        scale_value, zero = scale, zero_point
+    else:
+        scales, zeros = np.asarray(scale, dtype=np.float64), np.asarray(zero_point)
+        scale_value = float(scales.item()) if scales.size == 1 else math.nan
+        zero = int(zeros.item()) if zeros.size == 1 and zeros.dtype.kind in "iu" else None
+    if not (math.isfinite(scale_value) and scale_value > 0):
         raise ValueError(f"scale must be one positive finite number (per-tensor quantization), got {scale!r}")
-    zero = np.asarray(zero_point)
-    info = np.iinfo(heatmaps_q.dtype)
-    if zero.size != 1 or zero.dtype.kind not in "iu" or not info.min <= zero.item() <= info.max:
+    if not (isinstance(zero, int) and info[0] <= zero <= info[1]):
         raise ValueError(
-            f"zero_point must be one integer in [{info.min}, {info.max}] for {heatmaps_q.dtype} heatmaps, "
+            f"zero_point must be one integer in [{info[0]}, {info[1]}] for {heatmaps_q.dtype} heatmaps, "
             f"got {zero_point!r}"
         )
-    return heatmaps_q, float(scale_value.item()), int(zero.item())
+    return heatmaps_q, scale_value, zero
+
+
+#: (lowest, highest) value of the integer dtypes of quantized heatmaps, by dtype character
+_INTEGER_RANGES = {np.dtype(dtype).char: (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+                   for dtype in (np.int8, np.uint8)}
 
 
 

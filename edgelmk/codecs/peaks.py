@@ -7,10 +7,18 @@ in int32, and leave one reciprocal per keypoint (:func:`weighted_position`) as t
 non-integer step. Ties go to the lowest flat index in both paths, so decoding int8 maps and
 decoding their dequantized float copies select the same pixels.
 
-Shapes: maps (N, K, H, W); x, y, peaks and sums (N, K).
+Speed: a decode is one argmax over the maps and a handful of numpy calls on (N, K, S*S)
+arrays, whatever K: everything that depends only on the peak's position comes from lookup
+tables made once per map size and window (:func:`window_plan`).
+
+Shapes: maps (N, K, H, W); the results are per map, N * K in a row: positions and sums (N*K, 2)
+in x, y order, totals and peaks (N*K,).
 """
 
 from __future__ import annotations
+
+import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,68 +31,145 @@ def accumulator_dtype(maps: np.ndarray) -> type:
 def _activations(values: np.ndarray, zero_point: int) -> np.ndarray:
     """Gathered raw values -> activations in the accumulator dtype."""
     activations = values.astype(accumulator_dtype(values))
-    return activations - zero_point if zero_point else activations
+    if zero_point:
+        activations -= zero_point
+    return activations
 
 
-def argmax_2d(maps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column ``x``, row ``y`` (int64) and activation of each map's maximum (first one on ties)."""
-    n, k, _, width = maps.shape
-    flat = maps.reshape(n, k, -1)
-    index = flat.argmax(axis=-1)
-    peaks = _activations(np.take_along_axis(flat, index[..., None], axis=-1)[..., 0], zero_point)
-    y, x = np.divmod(index, width)
-    return x, y, peaks
+class WindowPlan(NamedTuple):
+    """Lookup tables by flat peak index p (H * W of them) for windows of one radius on maps of one size.
+
+    Attributes:
+        xy: (H*W, 2) int64 column and row of p.
+        gather: (H*W, S*S) int64 flat map index of each window pixel, row by row (clamped into the map).
+        moments: by accumulator dtype (int32, float64), (H*W, S*S, 3) rows [1, column, row] of each
+            window pixel, zero for pixels outside the map: the window's total, sum of w * column and
+            sum of w * row are one product with the weights.
+        interior: (H*W, 2) int64 1 where p has a neighbour on both sides along x (column 0) / y (column 1).
+        starts: (count, 1) int64 offset of each map in the flattened batch.
+    """
+
+    xy: np.ndarray
+    gather: np.ndarray
+    moments: dict
+    interior: np.ndarray
+    starts: np.ndarray
 
 
-def quarter_offsets(maps: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sign (-1, 0, 1) of the step toward the higher neighbour along x and y.
+@functools.lru_cache(maxsize=16)
+def window_plan(height: int, width: int, radius: int, count: int) -> WindowPlan:
+    """The read-only :class:`WindowPlan` of ``count`` (height, width) maps and ``radius``, made once."""
+    row, column = np.divmod(np.arange(height * width), width)
+    steps = np.arange(-radius, radius + 1)
+    dy, dx = (grid.ravel() for grid in np.meshgrid(steps, steps, indexing="ij"))
+    rows, columns = row[:, None] + dy, column[:, None] + dx
+    inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
+    moments = np.stack([np.ones_like(rows), columns, rows], axis=-1) * inside[..., None]
+    interior = np.stack([(column > 0) & (column < width - 1), (row > 0) & (row < height - 1)], axis=1)
+    plan = WindowPlan(xy=np.stack([column, row], axis=1),
+                      gather=np.clip(rows, 0, height - 1) * width + np.clip(columns, 0, width - 1),
+                      moments={dtype: moments.astype(dtype) for dtype in (np.int32, np.float64)},
+                      interior=interior.astype(np.int64), starts=np.arange(count)[:, None] * (height * width))
+    for table in (plan.xy, plan.gather, plan.interior, plan.starts, *plan.moments.values()):
+        table.setflags(write=False)
+    return plan
+
+
+@functools.lru_cache(maxsize=64)
+def _activation_tables(dtype: str, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
+    """(256,) int32 ``v - zero_point`` and ``max(v - zero_point, 0)`` for the int8 / uint8 value v of each byte."""
+    activations = np.arange(256, dtype=np.uint8).view(dtype).astype(np.int32) - zero_point
+    tables = (activations, np.maximum(activations, 0))
+    for table in tables:
+        table.setflags(write=False)
+    return tables
+
+
+def _integer_activations(values: np.ndarray, zero_point: int, clamped: bool) -> np.ndarray:
+    """int32 ``v - zero_point`` (``clamped``: at least 0) of int8 / uint8 values: one table lookup by byte."""
+    return _activation_tables(values.dtype.str, zero_point)[clamped].take(values.view(np.uint8))
+
+
+class PeakWindows(NamedTuple):
+    """Each map's first maximum and the ``(2 radius + 1)^2`` raw values around it, for N * K maps in a row.
+
+    Attributes:
+        peak: (N*K,) int64 flat index of the maximum (the first in row-major order on ties).
+        values: (N*K, S*S) the window's raw values row by row (S = 2 radius + 1; the centre is
+            the maximum); a window pixel outside the map holds the nearest border pixel's value.
+        plan: the lookup tables of the map size and radius.
+        radius: the window's radius, pixels.
+    """
+
+    peak: np.ndarray
+    values: np.ndarray
+    plan: WindowPlan
+    radius: int
+
+    @property
+    def xy(self) -> np.ndarray:
+        """(N*K, 2) int64 column and row of each maximum."""
+        return self.plan.xy.take(self.peak, axis=0)
+
+
+def peak_windows(maps: np.ndarray, radius: int) -> PeakWindows:
+    """The maximum of each (N, K, H, W) map and the window of ``radius`` around it.
+
+    One argmax over the flattened maps (a contiguous copy first only for maps that are not
+    contiguous), then one gather at the offsets the plan gives for each peak.
+    """
+    n, k, height, width = maps.shape
+    flat = np.ascontiguousarray(maps).reshape(n * k, height * width)
+    peak = flat.argmax(axis=1)
+    plan = window_plan(height, width, radius, n * k)
+    values = flat.reshape(-1).take(plan.gather.take(peak, axis=0) + plan.starts)
+    return PeakWindows(peak, values, plan, radius)
+
+
+def peak_activation(windows: PeakWindows, zero_point: int = 0) -> np.ndarray:
+    """(N*K,) activation ``value - zero_point`` of each maximum, in the accumulator dtype."""
+    centre = windows.values[:, windows.values.shape[1] // 2]
+    if centre.dtype.kind in "iu":
+        return _integer_activations(centre, zero_point, clamped=False)
+    return _activations(centre, zero_point)
+
+
+def quarter_offsets(windows: PeakWindows) -> np.ndarray:
+    """(N*K, 2) int64 sign (-1, 0, 1) of the step toward the higher neighbour along x and y.
 
     The classic decode (Newell et al., https://arxiv.org/abs/1603.06937) moves the argmax a
-    quarter pixel that way. A neighbour outside the map gives 0. The zero point cancels.
+    quarter pixel that way. A maximum on the map's border gives 0 along that axis. The zero
+    point cancels. ``windows`` needs a radius of at least 1.
     """
-    n, k, height, width = maps.shape
-    flat = maps.reshape(n, k, -1)
-
-    def sign_between(low: np.ndarray, high: np.ndarray, inside: np.ndarray) -> np.ndarray:
-        values = _activations(np.take_along_axis(flat, np.stack([low, high], axis=-1), axis=-1), 0)
-        return np.where(inside, np.sign(values[..., 1] - values[..., 0]), 0).astype(np.int64)
-
-    row = y * width
-    inside_x = (x > 0) & (x < width - 1)
-    inside_y = (y > 0) & (y < height - 1)
-    dx = sign_between(row + np.maximum(x - 1, 0), row + np.minimum(x + 1, width - 1), inside_x)
-    dy = sign_between(np.maximum(y - 1, 0) * width + x, np.minimum(y + 1, height - 1) * width + x, inside_y)
-    return dx, dy
+    side, centre = 2 * windows.radius + 1, windows.values.shape[1] // 2
+    values = _activations(windows.values, 0)
+    # right - left and below - above
+    steps = values[:, [centre + 1, centre + side]] - values[:, [centre - 1, centre - side]]
+    return np.sign(steps).astype(np.int64) * windows.plan.interior.take(windows.peak, axis=0)
 
 
-def window_sums(maps: np.ndarray, x: np.ndarray, y: np.ndarray, radius: int, zero_point: int = 0):
-    """Sums of clamped activations ``w = max(v - zero_point, 0)`` over the ``(2r+1)^2`` window at (x, y).
-
-    Pixels of the window outside the map count as 0.
+def window_sums(windows: PeakWindows, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of clamped activations ``w = max(v - zero_point, 0)`` over each window; pixels outside the map count 0.
 
     Returns:
-        (total, sum_x, sum_y): ``sum(w)``, ``sum(w * column)``, ``sum(w * row)``, each (N, K),
-        int32 for integer maps, float64 otherwise.
+        (total, sum_xy): ``sum(w)`` (N*K,) and [``sum(w * column)``, ``sum(w * row)``] (N*K, 2);
+        int32 for integer maps (exact), float64 otherwise.
     """
-    n, k, height, width = maps.shape
-    acc = accumulator_dtype(maps)
-    offsets = np.arange(-radius, radius + 1)
-    columns, rows = x[..., None] + offsets, y[..., None] + offsets  # (N, K, S)
-    valid = ((rows >= 0) & (rows < height))[..., :, None] & ((columns >= 0) & (columns < width))[..., None, :]
-    index = np.clip(rows, 0, height - 1)[..., :, None] * width + np.clip(columns, 0, width - 1)[..., None, :]
-    values = np.take_along_axis(maps.reshape(n, k, -1), index.reshape(n, k, -1), axis=-1).reshape(index.shape)
-    weights = np.maximum(_activations(values, zero_point), 0) * valid.astype(acc)
-    total = weights.sum(axis=(-2, -1), dtype=acc)
-    sum_x = (weights.sum(axis=-2, dtype=acc) * columns.astype(acc)).sum(axis=-1, dtype=acc)
-    sum_y = (weights.sum(axis=-1, dtype=acc) * rows.astype(acc)).sum(axis=-1, dtype=acc)
-    return total, sum_x, sum_y
+    values = windows.values
+    if values.dtype.kind in "iu":
+        weights = _integer_activations(values, zero_point, clamped=True)
+    else:
+        weights = np.maximum(_activations(values, zero_point), 0)
+    moments = windows.plan.moments[weights.dtype.type].take(windows.peak, axis=0)  # (N*K, S*S, 3)
+    sums = np.matmul(weights[:, None, :], moments)[:, 0]
+    return sums[:, 0], sums[:, 1:]
 
 
-def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0):
+def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`window_sums`, over each map's ``k`` largest values (lowest index first on ties)."""
     n, kp, _, width = maps.shape
     acc = accumulator_dtype(maps)
-    flat = maps.reshape(n, kp, -1)
+    flat = maps.reshape(n * kp, -1)
     # a descending stable sort; bitwise-not reverses integer order without the overflow of -(-128)
     descending_keys = ~flat if flat.dtype.kind in "iu" else -flat
     order = np.argsort(descending_keys, axis=-1, kind="stable")[..., :k]
@@ -93,16 +178,24 @@ def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0):
     total = weights.sum(axis=-1, dtype=acc)
     sum_x = (weights * columns.astype(acc)).sum(axis=-1, dtype=acc)
     sum_y = (weights * rows.astype(acc)).sum(axis=-1, dtype=acc)
-    return total, sum_x, sum_y
+    return total, np.stack([sum_x, sum_y], axis=-1)
 
 
-def weighted_position(total, sum_x, sum_y, fallback_x, fallback_y) -> np.ndarray:
-    """(N, K, 2) float64 weighted mean position; the fallback where all weights are 0.
+def weighted_position(total: np.ndarray, sum_xy: np.ndarray, fallback_xy) -> np.ndarray:
+    """(M, 2) float64 weighted mean position ``sum_xy / total`` of M maps; ``fallback_xy()`` where all weights are 0.
 
     One reciprocal per keypoint, the only non-integer step of the integer path.
+
+    Args:
+        total: (M,) sums of weights (>= 0).
+        sum_xy: (M, 2) weighted sums of column and row.
+        fallback_xy: a function returning the (M, 2) positions to use where ``total`` is 0, called
+            only when there are such maps.
     """
-    positive = total > 0
-    reciprocal = 1.0 / np.where(positive, total, 1).astype(np.float64)
-    x = np.where(positive, sum_x * reciprocal, fallback_x)
-    y = np.where(positive, sum_y * reciprocal, fallback_y)
-    return np.stack([x, y], axis=-1)
+    if total.dtype.kind in "iu":  # integer totals are 0 or >= 1
+        position = sum_xy * np.divide(1.0, np.maximum(total, 1, dtype=np.float64))[:, None]
+    else:
+        position = sum_xy * (1.0 / np.where(total > 0, total, 1.0))[:, None]
+    if total.all():
+        return position
+    return np.where((total > 0)[:, None], position, fallback_xy())

@@ -4,7 +4,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from edgelmk.codecs import CODECS
 from edgelmk.codecs.integer import check_quantized, dequantize, quantize_per_tensor
+from tests.codecs import reference
 
 
 @given(arrays(np.float32, (3, 7), elements=st.floats(-5, 5, width=32)), st.sampled_from([np.int8, np.uint8]))
@@ -31,3 +33,48 @@ def test_check_quantized_keeps_the_raw_integers():
     checked, scale, zero_point = check_quantized(q, np.float32(0.5), np.int64(-128))
     assert checked is q and (scale, zero_point) == (0.5, -128)
     assert type(scale) is float and type(zero_point) is int
+
+
+@pytest.mark.parametrize("scale, zero_point", [(0.5, 300), (-1.0, 0), (float("nan"), 0), ([0.1, 0.2], 0),
+                                               (0.1, 1.5), (0.1, True), (0.1, [0, 1])])
+def test_check_quantized_refuses_bad_scales_and_zero_points_by_either_path(scale, zero_point):
+    with pytest.raises(ValueError, match="scale|zero_point"):
+        check_quantized(np.zeros(3, np.int8), scale, zero_point)
+
+
+HARD_CASES = [(dtype, hw, seed) for seed, (dtype, hw) in enumerate(
+    [(np.int8, (16, 16)), (np.uint8, (16, 16)), (np.int8, (8, 12)), (np.uint8, (32, 32)), (np.int8, (4, 4))])]
+
+
+@pytest.mark.parametrize("dtype, heatmap_hw, seed", HARD_CASES)
+@pytest.mark.parametrize("window", [1, 3, 5])
+def test_h3r_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, window):
+    rng = np.random.default_rng(seed)
+    codec = CODECS.build({"name": "h3r", "input_hw": [4 * v for v in heatmap_hw], "heatmap_hw": list(heatmap_hw),
+                          "window": window})
+    for zero_point in (int(np.iinfo(dtype).min), 0 if dtype == np.int8 else 128, int(np.iinfo(dtype).max)):
+        q = reference.hard_maps(rng, (2, 24, *heatmap_hw), dtype)
+        fast, expected = codec.decode_int8(q, 0.0123, zero_point), reference.h3r_window(codec, q, 0.0123, zero_point)
+        np.testing.assert_array_equal(fast[0], expected[0])
+        np.testing.assert_array_equal(fast[1], expected[1])
+
+
+@pytest.mark.parametrize("dtype, heatmap_hw, seed", HARD_CASES)
+@pytest.mark.parametrize("quarter_shift", [True, False])
+def test_gaussian_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, quarter_shift):
+    rng = np.random.default_rng(seed)
+    codec = CODECS.build({"name": "gaussian", "input_hw": [4 * v for v in heatmap_hw], "heatmap_hw": list(heatmap_hw),
+                          "quarter_shift": quarter_shift})
+    q = reference.hard_maps(rng, (3, 24, *heatmap_hw), dtype)
+    fast, expected = codec.decode_int8(q, 0.5, 7), reference.gaussian_argmax(codec, q, 0.5, 7)
+    np.testing.assert_array_equal(fast[0], expected[0])
+    np.testing.assert_array_equal(fast[1], expected[1])
+
+
+@pytest.mark.parametrize("codec_name", ["h3r", "gaussian"])
+def test_decode_int8_of_a_transposed_nhwc_output_equals_the_contiguous_one(codec_name):
+    codec = CODECS.build({"name": codec_name, "input_hw": [64, 64], "heatmap_hw": [16, 16]})
+    nhwc = reference.hard_maps(np.random.default_rng(9), (2, 68, 16, 16), np.int8).transpose(0, 2, 3, 1).copy()
+    strided = codec.decode_int8(nhwc.transpose(0, 3, 1, 2), 0.01, -128)
+    contiguous = codec.decode_int8(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)), 0.01, -128)
+    np.testing.assert_array_equal(strided[0], contiguous[0])
