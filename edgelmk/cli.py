@@ -555,8 +555,9 @@ def info(recipe_path: str, overrides: tuple[str, ...]) -> None:
 
     config = _load_recipe(recipe_path, overrides)
     model = config["model"]
-    click.echo(f"{model['name']} {model['precision']} in {backend_of(config).label} ({model['block']} blocks, width "
-               f"{model['width']}, depth {model['depth']}, {model['stacks']} stack(s)); input "
+    shape = ", ".join(f"{key} {value}" for key, value in model.items()
+                      if key not in ("name", "backend", "precision", "init_from"))
+    click.echo(f"{model['name']} {model['precision']} in {backend_of(config).label} ({shape}); input "
                f"{config['data']['input_hw']}, heatmaps {config['codec']['heatmap_hw']}, codec {config['codec']['name']}")
     with _reported(ImportError):
         from edgelmk import engine

@@ -53,8 +53,7 @@ DEFAULTS: dict[str, Any] = {
 }
 OPEN_DEFAULTS = {
     "codec": {"name": "h3r", "heatmap_hw": [16, 16]},
-    "model": {"name": "hourglass", "backend": "torch", "precision": "w1a1", "block": "hpm", "width": 128,
-              "depth": 3, "stacks": 1},
+    "model": {"name": "hourglass", "backend": "torch"},  # + the architecture's own (architecture.recipe_defaults)
     "loss": {},
 }
 CHOICES = {
@@ -119,6 +118,16 @@ def _as_float(value: Any) -> tuple[Any, bool]:
     return number, isinstance(value, (int, str)) and math.isfinite(number)
 
 
+def _open_defaults(section: str, given: Mapping) -> dict:
+    """The defaults of an open section; ``model`` adds those of the architecture it names."""
+    defaults = OPEN_DEFAULTS[section]
+    if section != "model":
+        return defaults
+    from edgelmk.architecture import recipe_defaults  # imports this module: imported when first needed
+
+    return {**defaults, **recipe_defaults(given.get("name", defaults["name"]))}
+
+
 def _check(values: Mapping, defaults: Mapping, path: str, problems: list[str]) -> dict:
     """Merge ``values`` over ``defaults`` recursively; every unknown key, wrong type or choice goes to ``problems``.
 
@@ -143,7 +152,7 @@ def _check(values: Mapping, defaults: Mapping, path: str, problems: list[str]) -
             if not isinstance(given, dict):
                 problems.append(f"{where} must be a mapping")
                 given = {}
-            value = {**OPEN_DEFAULTS[key], **given}
+            value = {**_open_defaults(key, given), **given}
         elif isinstance(default, dict):
             value = _check(value, default, where, problems)
         elif default is not REQUIRED and value is not None:

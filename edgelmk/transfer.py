@@ -1,7 +1,7 @@
 """Fine-tuning: which weights of a checkpoint go where in a new model (``model.init_from``).
 
 Both backends name their weights the PyTorch way (``stem.3.skip.0.weight``, OIHW kernels; the
-Larq backend converts, :func:`edgelmk.keras.hourglass.torch_layout_weights`), so one plan
+Larq backend converts, :func:`edgelmk.keras.weights.torch_layout_weights`), so one plan
 serves every pair of backends. A model tensor takes the checkpoint tensor:
 
 1. of the same name and shape (``loaded``);

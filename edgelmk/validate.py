@@ -77,12 +77,14 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     if config["codec"].get("name") in CODECS.names():  # the loss's default comes from the codec
         found += _section(lambda: loss_spec(config))
     num_keypoints = _num_keypoints(config) if data_ok else 1
-    model_problems = _section(lambda: model_architecture(config, num_keypoints))
+    architecture: dict = {}
+    model_problems = _section(lambda: architecture.update(model_architecture(config, num_keypoints)))
     found += model_problems
     found += _init_from_problems(config["model"].get("init_from"))
     backend = BACKENDS.get(config["model"].get("backend", DEFAULT))
     if backend and not model_problems:
-        found += _section(lambda: backend.check_precision(config["model"]["precision"]))
+        found += _section(lambda: backend.check_architecture(config["model"]["name"]))
+        found += _section(lambda: backend.check_precision(architecture["precision"]))
     if backend:
         found += backend.option_problems(config)
     return config, found

@@ -41,14 +41,18 @@ def _train(folder, **changes):
 
 @pytest.fixture(scope="session")
 def checkpoint_factory(tmp_path_factory):
-    """checkpoint_factory(precision="w1a1", codec="h3r") -> path of a tiny trained checkpoint (cached)."""
+    """checkpoint_factory(precision="w1a1", codec="h3r", model="hourglass") -> path of a tiny trained checkpoint
+    (cached); ``model="mobile"`` trains the mobile network (fp32) instead of the hourglass."""
     cache = {}
 
-    def make(precision: str = "w1a1", codec: str = "h3r"):
-        key = (precision, codec)
+    def make(precision: str = "w1a1", codec: str = "h3r", model: str = "hourglass"):
+        key = (precision, codec, model)
         if key not in cache:
-            folder = tmp_path_factory.mktemp(f"ckpt_{precision}_{codec}")
-            cache[key] = _train(folder, **{"model.precision": precision, "codec.name": codec})
+            folder = tmp_path_factory.mktemp(f"ckpt_{model}_{precision}_{codec}")
+            changes = {"model": f'{{"name": "{model}", "width": 16}}' if model != "hourglass" else None,
+                       "model.precision": precision, "codec.name": codec}
+            changes = {key: value for key, value in changes.items() if value is not None}
+            cache[key] = _train(folder, **changes)
         return cache[key]
 
     return make
@@ -56,16 +60,17 @@ def checkpoint_factory(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def export_factory(checkpoint_factory, tmp_path_factory):
-    """export_factory(target, int8=False, precision="w1a1", codec="h3r") -> (sidecar content, folder, checkpoint)."""
+    """export_factory(target, int8=False, precision="w1a1", codec="h3r", model="hourglass")
+    -> (sidecar content, folder, checkpoint)."""
     from edgelmk.export import export_checkpoint
 
     cache = {}
 
-    def make(target: str, int8: bool = False, precision: str = "w1a1", codec: str = "h3r"):
-        key = (target, int8, precision, codec)
+    def make(target: str, int8: bool = False, precision: str = "w1a1", codec: str = "h3r", model: str = "hourglass"):
+        key = (target, int8, precision, codec, model)
         if key not in cache:
-            folder = tmp_path_factory.mktemp(f"export_{target}_{int8}_{precision}_{codec}")
-            checkpoint = checkpoint_factory(precision, codec)
+            folder = tmp_path_factory.mktemp(f"export_{target}_{int8}_{model}_{precision}_{codec}")
+            checkpoint = checkpoint_factory(precision, codec, model)
             content = export_checkpoint(checkpoint, target, folder, int8=int8, samples=8, log=lambda *_: None)
             cache[key] = content, folder, checkpoint
         return cache[key]

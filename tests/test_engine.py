@@ -63,7 +63,7 @@ class LarqHooks:
         return self.checkpoints.load(path)[1]
 
     def named_weights(self, trainer):
-        from edgelmk.keras.hourglass import torch_layout_weights
+        from edgelmk.keras.weights import torch_layout_weights
 
         return torch_layout_weights(trainer.model.keras_model)
 

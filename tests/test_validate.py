@@ -66,6 +66,20 @@ def test_backend_precisions_and_unknown_backends():
     assert problems == ["model.backend must be one of torch, larq, got 'lark'. Did you mean 'larq'?"]
 
 
+def test_the_larq_backend_refuses_the_mobile_network_and_names_the_backend_that_builds_it():
+    _, problems = validate.problems({**TINY, "model": {"name": "mobile", "backend": "larq"}})
+    assert problems == ["model.name: the larq backend builds hourglass; 'mobile' needs model.backend=torch"]
+
+
+def test_an_architecture_takes_its_own_defaults_not_the_hourglass_ones():
+    config, problems = validate.problems({**TINY, "model": {"name": "mobile"}})
+    assert not problems
+    assert config["model"] == {"name": "mobile", "backend": "torch", "precision": "fp32", "width": 64,
+                               "expansion": 4, "depth": 2, "blocks": 1}
+    _, problems = validate.problems({**TINY, "model": {"name": "mobile", "stacks": 2}})
+    assert len(problems) == 1 and "unknown key 'stacks'" in problems[0]
+
+
 def test_training_options_the_larq_backend_lacks_are_problems():
     _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "larq"},
                                      "optim": {"amp": "bf16"}, "data": {**TINY["data"], "micro_batch_size": 4}})

@@ -87,8 +87,9 @@ class Engine(Protocol):
     def summary(self, config: dict, architecture: dict[str, Any]) -> str:
         """A printable description of the network a recipe trains."""
 
-    def export_mirror(self, model: Any, output_activation: str) -> Any:
-        """The Keras model equal to ``model`` (last stack, then ``output_activation``) for TFLite / LCE."""
+    def export_mirror(self, model: Any, architecture: str, output_activation: str) -> Any:
+        """The Keras model equal to ``model`` of ``architecture`` (the recipe's ``model.name``; last stack, then
+        ``output_activation``) for TFLite / LCE."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Backend:
         extra: the pip extra that installs it.
         checkpoint_suffix: checkpoints are ``last<suffix>`` and ``best<suffix>``.
         precisions: the model precisions it trains.
+        architectures: the ``model.name`` architectures it builds.
         module: the module whose ``ENGINE`` implements :class:`Engine`.
         options: the :data:`TRAINING_OPTIONS` it implements (the others must keep their defaults).
         distributed: whether it trains in several processes (torchrun).
@@ -111,6 +113,7 @@ class Backend:
     extra: str
     checkpoint_suffix: str
     precisions: tuple[str, ...]
+    architectures: tuple[str, ...]
     module: str
     options: tuple[tuple[str, str], ...]
     distributed: bool
@@ -143,6 +146,14 @@ class Backend:
         raise RecipeError(f"model.precision: the {self.name} backend trains {' and '.join(self.precisions)}; "
                           f"{precision} ({PRECISIONS.get(precision, 'unknown')}) needs model.backend={' or '.join(others) or '(none)'}")
 
+    def check_architecture(self, architecture: str) -> None:
+        """Raises RecipeError when this backend cannot build ``architecture`` (a ``model.name``), naming one that can."""
+        if architecture in self.architectures:
+            return
+        others = [b.name for b in BACKENDS.values() if architecture in b.architectures]
+        raise RecipeError(f"model.name: the {self.name} backend builds {' and '.join(self.architectures)}; "
+                          f"{architecture!r} needs model.backend={' or '.join(others) or '(none)'}")
+
     def check_distributed(self, world_size: int) -> None:
         """Raises TrainingError when asked to train in several processes and this backend cannot."""
         if world_size > 1 and not self.distributed:
@@ -168,10 +179,10 @@ TRAINING_OPTIONS = (("data", "micro_batch_size"), ("optim", "amp"), ("optim", "c
                     ("optim", "sync_batchnorm"))
 
 BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (
-    Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), "edgelmk.backends.torch_engine",
-            TRAINING_OPTIONS, distributed=True),
-    Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, "edgelmk.backends.larq_engine",
-            (), distributed=False),
+    Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), ("hourglass", "mobile"),
+            "edgelmk.backends.torch_engine", TRAINING_OPTIONS, distributed=True),
+    Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, ("hourglass",),
+            "edgelmk.backends.larq_engine", (), distributed=False),
 )}
 DEFAULT = "torch"
 

@@ -27,8 +27,8 @@ from edgelmk.codecs.dsnt import flat_softmax
 from edgelmk.engine import PreparedRun, lr_factor
 from edgelmk.errors import CheckpointError, RecipeError, TrainingError
 from edgelmk.keras import checkpoint as checkpoints
-from edgelmk.keras.hourglass import (build_hourglass, copy_weights_by_name, set_torch_layout_weights,
-                                     torch_layout_weights)
+from edgelmk.keras.hourglass import build_hourglass
+from edgelmk.keras.weights import copy_weights_by_name, set_torch_layout_weights, torch_layout_weights
 from edgelmk.keras.layers import keras, lq, tf
 from edgelmk.keras.losses import build_loss
 from edgelmk.processes import SINGLE_PROCESS
@@ -181,8 +181,8 @@ class LarqEngine:
         lq.models.summary(build_hourglass(architecture, all_stacks=True), print_fn=lambda line: print(line, file=text))
         return text.getvalue().rstrip()
 
-    def export_mirror(self, model: LarqModel, output_activation: str):
-        mirror = build_hourglass(model.config, output_activation)
+    def export_mirror(self, model: LarqModel, architecture: str, output_activation: str):
+        mirror = build_hourglass(model.config, output_activation)  # the one architecture this backend trains
         copy_weights_by_name(model.keras_model, mirror)
         return mirror
 

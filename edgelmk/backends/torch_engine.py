@@ -299,10 +299,11 @@ class TorchEngine:
                                                          for label, size in summary["size_bytes"].items())]
         return "\n".join(lines)
 
-    def export_mirror(self, model: torch.nn.Module, output_activation: str):
-        from edgelmk.keras.hourglass import build_hourglass, load_torch_weights
+    def export_mirror(self, model: torch.nn.Module, architecture: str, output_activation: str):
+        from edgelmk.keras.models import build_mirror
+        from edgelmk.keras.weights import load_torch_weights
 
-        mirror = build_hourglass(model.config, output_activation)
+        mirror = build_mirror(architecture, model.config, output_activation)
         load_torch_weights(mirror, model.state_dict())
         return mirror
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from edgelmk.architecture import int8_per_channel
 from edgelmk.export.torch_graph import ExportGraph
 from edgelmk.optional import require
 
@@ -70,14 +71,14 @@ class _Calibration:
         return next(self.batches, None)
 
 
-def _static_int8(float_path: Path, path: Path, images: np.ndarray) -> None:
+def _static_int8(float_path: Path, path: Path, images: np.ndarray, per_channel: bool) -> None:
     quantization = require("onnxruntime.quantization", "torch", "int8 ONNX export")
     # its per-channel notes about batch-norm scales (rank 1, quantized per tensor) go to the root logger
     with tempfile.TemporaryDirectory() as folder, _quiet_root_logger():
         prepared = Path(folder) / "prepared.onnx"
         quantization.shape_inference.quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
         quantization.quantize_static(str(prepared), str(path), _Calibration(images),
-                                     quant_format=quantization.QuantFormat.QDQ, per_channel=True,
+                                     quant_format=quantization.QuantFormat.QDQ, per_channel=per_channel,
                                      activation_type=quantization.QuantType.QInt8,
                                      weight_type=quantization.QuantType.QInt8,
                                      calibrate_method=quantization.CalibrationMethod.MinMax)
@@ -106,7 +107,8 @@ def export_onnx(trained, path: Path, int8: bool, calibration: np.ndarray) -> dic
             with tempfile.TemporaryDirectory() as folder:
                 float_path = Path(folder) / "float.onnx"
                 _trace(graph, example, float_path)
-                _static_int8(float_path, path, calibration.transpose(0, 3, 1, 2).astype(np.float32))
+                _static_int8(float_path, path, calibration.transpose(0, 3, 1, 2).astype(np.float32),
+                             int8_per_channel(trained.config["model"]["name"]))
         else:
             _trace(graph, example, path)
     _lowest_ir_version(path)

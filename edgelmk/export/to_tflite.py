@@ -1,11 +1,13 @@
 """TFLite and LCE export through the Keras mirror (:mod:`edgelmk.keras`).
 
 - ``tflite``: TensorFlow's converter; float, or full-integer int8 (int8 input and output,
-  ranges from a representative dataset of the recipe's crops). Binary convolutions become
+  ranges from a representative dataset of the recipe's crops; weight scales per output channel,
+  or per tensor where the architecture says so, :func:`edgelmk.architecture.int8_per_channel`). Binary convolutions become
   standard ops (SIGN, PADV2, CONV_2D with +-1 weights, a per-channel MUL by mean |W|).
 - ``lce``: Larq Compute Engine's converter; binary convolutions become ``LceBconv2d``.
 
-Inputs are (1, H, W, 3) RGB 0..255 (int8: real = scale * (q - zero_point)); outputs (1, h, w, K).
+Inputs are (1, H, W, 3) RGB 0..255 (int8: real = scale * (q - zero_point)); outputs (1, K, h, w), each
+keypoint's map contiguous for the decoder.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgelmk.architecture import int8_per_channel
 from edgelmk.optional import require
 
 
@@ -25,24 +28,27 @@ def _schema():
     return require("tensorflow.lite.python.schema_py_generated", "tflite", "reading TFLite files")
 
 
-def _tensor(schema, graph, index: int, name: str) -> dict:
+def _tensor(schema, graph, index: int, name: str, layout: str) -> dict:
     tensor = graph.Tensors(index)
     type_names = {value: key for key, value in vars(schema.TensorType).items() if not key.startswith("_")}
     quantization = tensor.Quantization()
     scales = quantization.ScaleAsNumpy() if quantization is not None and quantization.ScaleLength() else [1.0]
     zero_points = (quantization.ZeroPointAsNumpy() if quantization is not None and quantization.ZeroPointLength()
                    else [0])
-    return {"name": name, "layout": "NHWC", "shape": [int(d) for d in tensor.ShapeAsNumpy()],
+    return {"name": name, "layout": layout, "shape": [int(d) for d in tensor.ShapeAsNumpy()],
             "dtype": _TENSOR_TYPES[type_names[tensor.Type()]], "scale": float(scales[0]),
             "zero_point": int(zero_points[0])}
 
 
 def tensor_descriptions(flatbuffer: bytes) -> dict:
-    """The sidecar's ``input`` / ``output`` entries (shape, dtype, quantization) read from a TFLite flatbuffer."""
+    """The sidecar's ``input`` / ``output`` entries (shape, dtype, quantization) read from a TFLite flatbuffer.
+
+    The mirrors take NHWC images and return channels-first maps (:func:`edgelmk.keras.layers.finish_model`).
+    """
     schema = _schema()
     graph = schema.Model.GetRootAsModel(flatbuffer, 0).Subgraphs(0)
-    return {"input": _tensor(schema, graph, int(graph.Inputs(0)), "image"),
-            "output": _tensor(schema, graph, int(graph.Outputs(0)), "heatmaps")}
+    return {"input": _tensor(schema, graph, int(graph.Inputs(0)), "image", "NHWC"),
+            "output": _tensor(schema, graph, int(graph.Outputs(0)), "heatmaps", "NCHW")}
 
 
 def operator_counts(flatbuffer: bytes) -> Counter:
@@ -65,7 +71,8 @@ def operator_counts(flatbuffer: bytes) -> Counter:
 
 def keras_mirror(trained):
     """The Keras model equal to a trained model of either backend, ending with its codec's output activation."""
-    return trained.backend.engine().export_mirror(trained.model, trained.codec.output_activation)
+    return trained.backend.engine().export_mirror(trained.model, trained.config["model"]["name"],
+                                                   trained.codec.output_activation)
 
 
 def export_tflite(trained, path: Path, int8: bool, calibration: np.ndarray) -> dict:
@@ -88,6 +95,8 @@ def export_tflite(trained, path: Path, int8: bool, calibration: np.ndarray) -> d
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
+        if not int8_per_channel(trained.config["model"]["name"]):
+            converter._experimental_disable_per_channel = True  # TensorFlow's switch to per-tensor weight scales
     flatbuffer = converter.convert()
     path.write_bytes(flatbuffer)
     return tensor_descriptions(flatbuffer)

@@ -1,8 +1,8 @@
 """The stacked hourglass in Keras (NHWC), layer for layer the same as :mod:`edgelmk.nn.hourglass`.
 
 Every layer with weights is named after the PyTorch module it mirrors (``stem.0``,
-``hourglasses.0.skip.first.1``...), so :func:`load_torch_weights` copies a PyTorch state dict
-by name. Precisions: ``fp32`` (Conv2D + ReLU) and ``w1a1`` (:class:`BinaryConv2D`, float stem
+``hourglasses.0.skip.first.1``...), so :func:`edgelmk.keras.weights.load_torch_weights` copies a
+PyTorch state dict by name. Precisions: ``fp32`` (Conv2D + ReLU) and ``w1a1`` (:class:`BinaryConv2D`, float stem
 and heads). ``w8a8`` is not mirrored: its Brevitas quantizers export to ONNX (QCDQ) instead.
 
 Shapes: the model takes (N, H, W, 3) RGB float 0..255 and returns the last stack's raw maps
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from edgelmk.architecture import KERAS_PRECISIONS, stem_blocks, stem_channels
-from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, SpatialSoftmax, keras
+from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, finish_model, keras
 
 BN_EPSILON = 1e-5  # PyTorch's default
 BN_MOMENTUM = 0.9  # PyTorch's momentum 0.1
@@ -100,7 +98,7 @@ def build_hourglass(config: dict[str, Any], output_activation: str = "none", all
         if number < len(blocks) - 1:
             x = keras.layers.MaxPool2D(2, name=f"stem.{4 + 2 * number}")(x)
 
-    maps, stack_maps = None, []
+    stack_maps = []
     for stack in range(stacks):
         features = builder.hourglass(kind, f"hourglasses.{stack}", x, width, config["depth"])
         features = builder.block(kind, f"features.{stack}.0", features, width)
@@ -112,101 +110,4 @@ def build_hourglass(config: dict[str, Any], output_activation: str = "none", all
             merged_features = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_features.{stack}")(features)
             merged_maps = keras.layers.Conv2D(width, 1, use_bias=False, name=f"merge_maps.{stack}")(maps)
             x = keras.layers.Add(name=f"merge.{stack}")([x, merged_features, merged_maps])
-    if all_stacks:
-        if output_activation != "none":
-            raise ValueError("all_stacks returns raw maps for the losses; build without an output activation")
-        return keras.Model(images, stack_maps, name="stacked_hourglass")
-    if output_activation == "spatial_softmax":
-        maps = SpatialSoftmax(name="spatial_softmax")(maps)
-    elif output_activation != "none":
-        raise ValueError(f"unknown output activation {output_activation!r}; expected none or spatial_softmax")
-    return keras.Model(images, maps, name="stacked_hourglass")
-
-
-def copy_weights_by_name(source: keras.Model, target: keras.Model) -> None:
-    """Copy every weighted layer of ``target`` from the layer of the same name in ``source``.
-
-    Raises:
-        ValueError: naming a layer that ``source`` lacks (another architecture).
-    """
-    for layer in target.layers:
-        if not layer.weights:
-            continue
-        try:
-            layer.set_weights(source.get_layer(layer.name).get_weights())
-        except ValueError as error:
-            raise ValueError(f"layer {layer.name!r} cannot be copied: {error}; the models differ in architecture") \
-                from None
-
-
-def _torch_keys(layer) -> list[str]:
-    """The PyTorch state-dict names of a weighted Keras layer's weights, in ``get_weights`` order."""
-    if isinstance(layer, keras.layers.BatchNormalization):
-        return [f"{layer.name}.{part}" for part in ("weight", "bias", "running_mean", "running_var")]
-    return [f"{layer.name}.weight"] + ([f"{layer.name}.bias"] if layer.use_bias else [])
-
-
-def _to_torch_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
-    """A layer's Keras weights in PyTorch's layout (conv kernels HWIO -> OIHW)."""
-    if isinstance(layer, keras.layers.BatchNormalization):
-        return list(values)
-    return [values[0].transpose(3, 2, 0, 1)] + list(values[1:])
-
-
-def _to_keras_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
-    """PyTorch-layout weights of a layer in Keras's layout (conv kernels OIHW -> HWIO)."""
-    if isinstance(layer, keras.layers.BatchNormalization):
-        return list(values)
-    return [values[0].transpose(2, 3, 1, 0)] + list(values[1:])
-
-
-def torch_layout_weights(model: keras.Model) -> dict[str, np.ndarray]:
-    """Every weight of the hourglass under its PyTorch name and in PyTorch's layout (for ``model.init_from``)."""
-    arrays = {}
-    for layer in model.layers:
-        if layer.weights:
-            arrays.update(zip(_torch_keys(layer), _to_torch_layout(layer, layer.get_weights())))
-    return arrays
-
-
-def set_torch_layout_weights(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
-    """Set the weights named in ``arrays`` (PyTorch names and layout, see :func:`torch_layout_weights`); keep the rest."""
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        keys = _torch_keys(layer)
-        if any(key in arrays for key in keys):
-            current = _to_torch_layout(layer, layer.get_weights())
-            layer.set_weights(_to_keras_layout(layer, [arrays.get(key, value) for key, value in zip(keys, current)]))
-
-
-def load_torch_weights(model: keras.Model, state_dict: dict[str, Any]) -> None:
-    """Copy a PyTorch state dict into the mirror by layer name (conv OIHW -> HWIO; BN statistics).
-
-    Raises:
-        ValueError: naming the first Keras layer whose weights the state dict lacks or whose shape
-            differs, and the PyTorch tensors left unused (a model of another architecture).
-    """
-    arrays = {key: value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-              for key, value in state_dict.items()}
-    used = set()
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        keys = _torch_keys(layer)
-        missing = [key for key in keys if key not in arrays]
-        if missing:
-            raise ValueError(f"Keras layer {layer.name!r} has no PyTorch weights ({missing[0]} missing): the "
-                             "checkpoint's model is not the architecture this mirror builds")
-        values = _to_keras_layout(layer, [arrays[key] for key in keys])
-        expected = [tuple(w.shape) for w in layer.get_weights()]
-        if [v.shape for v in values] != expected:
-            raise ValueError(f"Keras layer {layer.name!r} expects weights {expected}, the checkpoint has "
-                             f"{[v.shape for v in values]}")
-        layer.set_weights(values)
-        used.update(keys)
-    unused = [key for key in arrays if key not in used and not key.endswith("num_batches_tracked")
-              and key not in ("pixel_mean", "pixel_scale")]
-    if unused:
-        raise ValueError(f"PyTorch weights with no Keras layer: {', '.join(unused[:5])}; the mirror does not cover "
-                         "this architecture")
+    return finish_model(images, stack_maps, output_activation, all_stacks, "stacked_hourglass")

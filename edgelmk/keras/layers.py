@@ -48,13 +48,40 @@ class BinaryConv2D(lq.layers.QuantConv2D):
 
 
 class SpatialSoftmax(keras.layers.Layer):
-    """Softmax over the H x W pixels of each channel: (N, H, W, K) -> (N, H, W, K)."""
+    """Softmax over the H x W pixels of each map, channels first: (N, K, H, W) -> (N, K, H, W).
+
+    On channels-first maps the softmax runs along the last axis, so TFLite needs no transposes around it.
+    """
 
     def call(self, maps):
-        height, width, channels = maps.shape[1:]
-        flat = tf.reshape(maps, (-1, height * width, channels))
-        return tf.reshape(tf.nn.softmax(flat, axis=1), (-1, height, width, channels))
+        channels, height, width = maps.shape[1:]
+        flat = tf.reshape(maps, (-1, channels, height * width))
+        return tf.reshape(tf.nn.softmax(flat, axis=-1), (-1, channels, height, width))
 
 
 CUSTOM_OBJECTS = {"PixelNormalization": PixelNormalization, "BinaryConv2D": BinaryConv2D,
                   "SpatialSoftmax": SpatialSoftmax}
+
+
+def finish_model(images, stack_maps: list, output_activation: str, all_stacks: bool, name: str) -> keras.Model:
+    """The Keras model from ``images`` to the last of ``stack_maps`` (raw (N, h, w, K) maps) as exported.
+
+    The exported form returns the maps channels first, (N, K, h, w), then the activation: each
+    keypoint's map is contiguous in the output tensor, which is what the decoders read (no
+    transpose after the interpreter), and a spatial softmax needs no transposes inside it.
+
+    Args:
+        output_activation: ``none`` or ``spatial_softmax``.
+        all_stacks: return every entry of ``stack_maps`` raw and channels last instead, for
+            training with intermediate supervision (then ``output_activation`` must be ``none``).
+    """
+    if all_stacks:
+        if output_activation != "none":
+            raise ValueError("all_stacks returns raw maps for the losses; build without an output activation")
+        return keras.Model(images, stack_maps, name=name)
+    maps = keras.layers.Permute((3, 1, 2), name="channels_first")(stack_maps[-1])
+    if output_activation == "spatial_softmax":
+        maps = SpatialSoftmax(name="spatial_softmax")(maps)
+    elif output_activation != "none":
+        raise ValueError(f"unknown output activation {output_activation!r}; expected none or spatial_softmax")
+    return keras.Model(images, maps, name=name)

@@ -61,9 +61,13 @@ def assert_float_parity(parity, precision):
         assert parity["p99_px"] <= FLOAT_PX, parity
 
 
-@pytest.mark.parametrize("precision", ["fp32", "w1a1"])
-def test_onnx_float(export_factory, precision):
-    content, folder, checkpoint = export_factory("onnx", precision=precision)
+#: (precision, architecture) of the exported tiny checkpoints: both hourglasses and the mobile network
+FLOAT_MODELS = [("fp32", "hourglass"), ("w1a1", "hourglass"), ("fp32", "mobile")]
+
+
+@pytest.mark.parametrize("precision, model", FLOAT_MODELS)
+def test_onnx_float(export_factory, precision, model):
+    content, folder, checkpoint = export_factory("onnx", precision=precision, model=model)
     assert_float_parity(content["parity"], precision)
     model = onnx.load(str(folder / "model.onnx"))
     assert model.ir_version <= 13  # readable by the pinned onnxruntime
@@ -71,32 +75,48 @@ def test_onnx_float(export_factory, precision):
     assert content["input"]["dtype"] == "float32" and content["output"]["activation"] == "spatial_softmax"
 
 
-@pytest.mark.parametrize("precision", ["fp32", "w8a8"])
-def test_onnx_int8(export_factory, precision):
+@pytest.mark.parametrize("precision, model", [("fp32", "hourglass"), ("w8a8", "hourglass"), ("fp32", "mobile")])
+def test_onnx_int8(export_factory, precision, model):
     optional_import("onnxoptimizer")
-    content, folder, checkpoint = export_factory("onnx", int8=True, precision=precision)
+    content, folder, checkpoint = export_factory("onnx", int8=True, precision=precision, model=model)
     assert_int8_maps_close(content, folder, checkpoint, precision)
     ops = {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
     assert "QuantizeLinear" in ops and "DequantizeLinear" in ops
 
 
-@pytest.mark.parametrize("precision", ["fp32", "w1a1"])
-def test_tflite_float(export_factory, precision):
+@pytest.mark.parametrize("precision, model", FLOAT_MODELS)
+def test_tflite_float(export_factory, precision, model):
     optional_import("tensorflow")
-    content, folder, checkpoint = export_factory("tflite", precision=precision)
+    content, folder, checkpoint = export_factory("tflite", precision=precision, model=model)
     assert_float_parity(content["parity"], precision)
-    assert content["input"]["layout"] == "NHWC" and content["output"]["shape"] == [1, 8, 8, 68]
+    assert content["input"]["layout"] == "NHWC" and content["output"]["layout"] == "NCHW"
+    assert content["output"]["shape"] == [1, 68, 8, 8]  # channels first: each map contiguous for the decoder
 
 
-@pytest.mark.parametrize("precision", ["fp32", "w1a1"])
-def test_tflite_int8_is_full_integer_in_and_out(export_factory, precision):
+@pytest.mark.parametrize("precision, model", FLOAT_MODELS)
+def test_tflite_int8_is_full_integer_in_and_out(export_factory, precision, model):
     optional_import("tensorflow")
-    content, folder, checkpoint = export_factory("tflite", int8=True, precision=precision)
+    content, folder, checkpoint = export_factory("tflite", int8=True, precision=precision, model=model)
     assert content["input"]["dtype"] == "int8" and content["output"]["dtype"] == "int8"
     assert 0 < content["output"]["scale"] < 1 and -128 <= content["output"]["zero_point"] <= 127
     assert_int8_maps_close(content, folder, checkpoint, precision)
-    float_size = (export_factory("tflite", precision=precision)[1] / "model.tflite").stat().st_size
-    assert (folder / "model.tflite").stat().st_size < float_size  # the quickstart model's ratio is in the README
+    float_size = (export_factory("tflite", precision=precision, model=model)[1] / "model.tflite").stat().st_size
+    assert (folder / "model.tflite").stat().st_size < float_size  # the quickstart models' ratios are in the README
+
+
+def test_mobile_int8_tflite_is_plain_int8_operators_with_per_tensor_weights(export_factory):
+    optional_import("tensorflow")
+    from edgelmk import engine
+    from edgelmk.export.to_tflite import operator_counts
+    from edgelmk.nn.mobile import InvertedResidual
+
+    content, folder, checkpoint = export_factory("tflite", int8=True, precision="fp32", model="mobile")
+    operators = operator_counts((folder / "model.tflite").read_bytes())
+    blocks = sum(isinstance(module, InvertedResidual) for module in engine.load_checkpoint(checkpoint).model.modules())
+    assert operators["DEPTHWISE_CONV_2D"] == blocks and not {"PAD", "PADV2", "DEQUANTIZE"} & set(operators)
+    tensors = LandmarkModel(folder / "model.tflite").interpreter.interpreter.get_tensor_details()
+    convolution_tensors = [d for d in tensors if len(d["shape"]) == 4 and d["dtype"] == np.int8]
+    assert convolution_tensors and all(d["quantization_parameters"]["scales"].size == 1 for d in convolution_tensors)
 
 
 def test_lce_has_binary_ops_and_its_interpreter_matches_pytorch(export_factory):

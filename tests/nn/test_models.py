@@ -58,3 +58,42 @@ def test_input_normalization_uses_the_configured_mean_and_std():
 def test_bad_configs(options, match):
     with pytest.raises(ValueError, match=match):
         build(**options)
+
+
+def mobile(**options):
+    config = {"name": "mobile", "num_keypoints": 5, "input_hw": [32, 32], "heatmap_hw": [8, 8], "width": 16,
+              **options}
+    return MODELS.build(config)
+
+
+@pytest.mark.parametrize("input_hw, heatmap_hw, options", [
+    ([32, 32], [8, 8], {}), ([64, 32], [8, 4], {"expansion": 1, "blocks": 2}), ([16, 16], [8, 8], {"depth": 3}),
+])
+def test_mobile_output_shapes_and_gradients(input_hw, heatmap_hw, options):
+    model = mobile(input_hw=input_hw, heatmap_hw=heatmap_hw, **options)
+    outputs = model(torch.rand(2, 3, *input_hw) * 255)
+    assert len(outputs) == 1 and outputs[0].shape == (2, 5, *heatmap_hw)
+    outputs[0].sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_mobile_is_all_float_convolutions_with_relu6_and_depthwise_blocks():
+    model = mobile()
+    summary = summarize(model, (32, 32))
+    assert summary["macs"]["binary"] == summary["macs"]["int8"] == 0 and summary["macs"]["float"] > 0
+    depthwise = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and m.groups > 1]
+    assert depthwise and all(m.groups == m.in_channels == m.out_channels for m in depthwise)
+    assert any(isinstance(m, torch.nn.ReLU6) for m in model.modules())
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"precision": "w1a1"}, "--target tflite --int8"),
+    ({"width": 20}, "multiple of 8"),
+    ({"depth": 4}, "depth 4 halves"),
+    ({"heatmap_hw": [8, 6], "input_hw": [32, 24]}, "divisible by 2"),
+    ({"expansion": 0}, "expansion must be an integer >= 1"),
+    ({"block": "hpm"}, "unknown key .block.*Did you mean .blocks."),
+])
+def test_mobile_bad_configs(options, match):
+    with pytest.raises(ValueError, match=match):
+        mobile(**options)

@@ -93,12 +93,12 @@ public final class LandmarkPipeline {
         if (out.type == TensorSpec.DataType.FLOAT32) {
             float[] maps = new float[out.elementCount()];
             output.asFloatBuffer().get(maps);
-            return spec.decoder.decode(maps, true, count);
+            return spec.decoder.decode(maps, spec.outputChannelsLast(), count);
         }
         byte[] maps = new byte[out.elementCount()];
         output.get(maps);
         return spec.decoder.decodeQuantized(maps, out.type == TensorSpec.DataType.UINT8, out.scale, out.zeroPoint,
-                true, count);
+                spec.outputChannelsLast(), count);
     }
 
     public void close() {

@@ -66,8 +66,8 @@ public final class ModelSpec {
     }
 
     /**
-     * Refuses what the app's TFLite interpreter cannot run: ONNX or LCE exports, NCHW tensors,
-     * inputs other than one RGB image.
+     * Refuses what the app's TFLite interpreter cannot run: ONNX or LCE exports, inputs other than
+     * one NHWC RGB image. Output maps may be channels first (edgelmk's exports) or last (older ones).
      */
     public void requireTfliteImageModel() throws ModelSpecException {
         if (!"tflite".equals(target)) {
@@ -78,9 +78,11 @@ public final class ModelSpec {
         if (!"NHWC".equals(input.layout) || s.length != 4 || s[0] != 1 || s[3] != 3) {
             throw new ModelSpecException(source + ": input " + input + " is not one NHWC RGB image [1, H, W, 3]");
         }
-        if (!"NHWC".equals(output.layout)) {
-            throw new ModelSpecException(source + ": output layout " + output.layout + " is not NHWC (TFLite)");
-        }
+    }
+
+    /** Whether the output maps are channels last, (1, H, W, K), rather than channels first, (1, K, H, W). */
+    public boolean outputChannelsLast() {
+        return "NHWC".equals(output.layout);
     }
 
     /** Input height in pixels. */

@@ -38,6 +38,18 @@ public class ModelSpecTest {
     }
 
     @Test
+    public void acceptsMapsChannelsFirstAsTodaysExportsWriteThem() throws ModelSpecException {
+        String good = goodSidecar();
+        assertTrue(ModelSpec.parse(good, "assets/model.json").outputChannelsLast());
+        String before = "\"layout\": \"NHWC\", \"shape\": [1, 16, 16, 68]";
+        assertTrue("the test sidecar's output is written as expected", good.contains(before));
+        ModelSpec channelsFirst = ModelSpec.parse(good.replace(before, "\"layout\": \"NCHW\", \"shape\": [1, 68, 16, 16]"),
+                "assets/model.json");
+        channelsFirst.requireTfliteImageModel();
+        assertTrue(!channelsFirst.outputChannelsLast());
+    }
+
+    @Test
     public void refusesCodecAndShapeMismatches() {
         String good = goodSidecar();
         assertRefused(good.replace("\"name\": \"gaussian\"", "\"name\": \"simcc\""), "unknown codec 'simcc'");
