@@ -47,3 +47,30 @@ def test_quickstart_exports_keep_the_keypoints(quickstart, target, int8):
         assert parity["mean_px"] <= INT8_MEAN_PX, parity
     else:
         assert parity["p99_px"] <= FLOAT_P99_PX and parity["mean_px"] <= 0.01, parity
+
+
+@pytest.mark.slow
+def test_mobile_quickstart_trains_exports_int8_tflite_and_benches_through_the_cli(tmp_path):
+    """The interface of recipes/mobile_quickstart.yaml on a tenth of its budget (the full run's numbers are
+    in the README: benchmarks/deploy.py)."""
+    optional_import("tensorflow")
+    import json
+
+    from click.testing import CliRunner
+
+    from edgelmk.cli import main
+
+    def run(*args):
+        result = CliRunner().invoke(main, [str(arg) for arg in args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    recipe_path = REPO_ROOT / "recipes" / "mobile_quickstart.yaml"
+    assert recipe.load(recipe_path)["model"]["name"] == "mobile"
+    run("train", recipe_path, "--out", tmp_path / "run", "--set", "data.train.num_samples=256",
+        "--set", "data.val.num_samples=32", "--set", "optim.epochs=1")
+    run("export", tmp_path / "run" / "best.pt", "--target", "tflite", "--int8", "--out", tmp_path / "int8")
+    sidecar = json.loads((tmp_path / "int8" / "model.json").read_text())
+    assert sidecar["input"]["dtype"] == sidecar["output"]["dtype"] == "int8" and sidecar["output"]["layout"] == "NCHW"
+    report = json.loads(run("bench", tmp_path / "int8" / "model.tflite", "--runs", "5", "--warmup", "1", "--json"))
+    assert all(report["latency_ms"][stage]["p50"] > 0 for stage in ("preprocess", "inference", "decode"))
