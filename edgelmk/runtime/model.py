@@ -58,7 +58,7 @@ def decode_output(outputs: np.ndarray, spec: dict, codec) -> tuple[np.ndarray, n
     """A raw model output (sidecar ``output`` spec) -> keypoints (N, K, 2) in crop pixels, scores (N, K).
 
     int8 / uint8 maps go through ``Codec.decode_int8`` when the codec has an integer decode,
-    else they are dequantized first. Channels-first maps (every export since the mobile network)
+    else they are dequantized first. Channels-first maps (what edgelmk exports write)
     are decoded where they lie; channels-last ones (older TFLite exports) are transposed first.
     """
     maps = outputs if spec["layout"] == "NCHW" else outputs.transpose(0, 3, 1, 2)
