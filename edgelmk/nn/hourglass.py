@@ -19,6 +19,7 @@ from torch import nn
 
 from edgelmk.architecture import IMAGENET_MEAN, IMAGENET_STD, hourglass_config, stem_blocks, stem_channels
 from edgelmk.nn.blocks import BLOCKS
+from edgelmk.nn.normalization import PixelNormalized
 from edgelmk.nn.quant import conv_unit, edge_conv
 
 
@@ -38,7 +39,7 @@ class Hourglass(nn.Module):
         return self.skip(x) + F.interpolate(low, size=x.shape[-2:], mode="nearest")
 
 
-class StackedHourglass(nn.Module):
+class StackedHourglass(PixelNormalized):
     """Stacked hourglass producing (N, K, h, w) maps per stack.
 
     Args:
@@ -59,12 +60,10 @@ class StackedHourglass(nn.Module):
     def __init__(self, num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Sequence[int], precision: str = "w1a1",
                  block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
-        super().__init__()
+        super().__init__(mean, std)
         self.config = hourglass_config(num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks,
                                        mean, std)
         self.input_hw, self.heatmap_hw = tuple(self.config["input_hw"]), tuple(self.config["heatmap_hw"])
-        self.register_buffer("pixel_mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1) * 255.0)
-        self.register_buffer("pixel_scale", 1.0 / (torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1) * 255.0))
         block_cls = BLOCKS[block]
         edge = edge_conv(precision)
 
@@ -87,7 +86,7 @@ class StackedHourglass(nn.Module):
         self.merge_maps = nn.ModuleList(edge(num_keypoints, width, 1, bias=False) for _ in range(stacks - 1))
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
-        x = self.stem((images - self.pixel_mean) * self.pixel_scale)
+        x = self.stem(self.normalize(images))
         outputs = []
         for index, hourglass in enumerate(self.hourglasses):
             features = self.features[index](hourglass(x))

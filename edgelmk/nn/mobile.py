@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from edgelmk.architecture import IMAGENET_MEAN, IMAGENET_STD, MOBILE_STEM_CHANNELS, mobile_config, mobile_stem
+from edgelmk.nn.normalization import PixelNormalized
 
 
 class ConvNorm(nn.Sequential):
@@ -77,7 +78,7 @@ class Level(nn.Module):
         return self.merge(x + F.interpolate(self.inner(self.down(x)), scale_factor=2.0, mode="nearest"))
 
 
-class MobileNet(nn.Module):
+class MobileNet(PixelNormalized):
     """The mobile network of :func:`edgelmk.architecture.mobile_config` (see the module docstring).
 
     Args:
@@ -95,12 +96,10 @@ class MobileNet(nn.Module):
     def __init__(self, num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Sequence[int], precision: str = "fp32",
                  width: int = 64, expansion: int = 4, depth: int = 2, blocks: int = 1,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
-        super().__init__()
+        super().__init__(mean, std)
         self.config = mobile_config(num_keypoints, input_hw, heatmap_hw, precision, width, expansion, depth, blocks,
                                     mean, std)
         self.input_hw, self.heatmap_hw = tuple(self.config["input_hw"]), tuple(self.config["heatmap_hw"])
-        self.register_buffer("pixel_mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1) * 255.0)
-        self.register_buffer("pixel_scale", 1.0 / (torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1) * 255.0))
         layers: list[nn.Module] = [ConvNorm(3, MOBILE_STEM_CHANNELS, 3, stride=2)]
         layers += [InvertedResidual(channels, out, expansion, stride=2) for channels, out in mobile_stem(self.config)]
         if not mobile_stem(self.config):  # stride 2: the stem conv alone reaches heatmap resolution
@@ -111,5 +110,5 @@ class MobileNet(nn.Module):
         self.head = nn.Conv2d(width, num_keypoints, 1)
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
-        x = self.stem((images - self.pixel_mean) * self.pixel_scale)
+        x = self.stem(self.normalize(images))
         return [self.head(self.levels(x))]
