@@ -26,6 +26,8 @@ PRECISIONS = {"fp32": "float", "w8a8": "Brevitas int8", "w1a1": "binarized"}
 KERAS_PRECISIONS = ("fp32", "w1a1")
 #: residual blocks: bottleneck (1x1-3x3-1x1) or hpm (Bulat & Tzimiropoulos, ICCV 2017)
 BLOCKS = ("bottleneck", "hpm")
+#: what may follow a w1a1 binary convolution: nothing, or ReActNet's RPReLU (Liu et al., ECCV 2020)
+BINARY_ACTIVATIONS = ("none", "rprelu")
 
 #: the precisions the mobile network trains in (its int8 model is the export's post-training quantization)
 MOBILE_PRECISIONS = ("fp32",)
@@ -51,6 +53,7 @@ def _checked_sizes(input_hw: Sequence[int], heatmap_hw: Sequence[int], depth: in
 @ARCHITECTURES.register("hourglass")
 def hourglass_config(num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Sequence[int], precision: str = "w1a1",
                      block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
+                     binary_activation: str = "none", binary_shortcut: bool = False, binary_weights: bool = True,
                      mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD) -> dict[str, Any]:
     """The checked architecture of a stacked hourglass (Newell et al., https://arxiv.org/abs/1603.06937).
 
@@ -63,7 +66,15 @@ def hourglass_config(num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Se
         width: channels inside the hourglasses (a multiple of 32 suits binary kernels).
         depth: halvings inside each hourglass (the smallest map is h / 2**depth).
         stacks: number of hourglasses (intermediate supervision after each).
+        binary_activation: what follows each binary conv, one of :data:`BINARY_ACTIVATIONS` (``rprelu``:
+            ReActNet's RPReLU).
+        binary_shortcut: add each binary unit's real-valued input to its output where the shapes agree (Bi-Real).
+        binary_weights: false keeps the weights real with binary activations (step one of the two-step schedule).
         mean, std: per-channel RGB normalisation of 0..1 pixels.
+
+    The three binary options change w1a1's binary convolutions; other precisions have none, and
+    their configs hold the defaults (so an fp32 teacher of a binary recipe needs only
+    ``--set model.precision=fp32``).
 
     Raises:
         ValueError: sizes or names the architecture cannot take, saying which.
@@ -75,13 +86,28 @@ def hourglass_config(num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Se
     input_hw, heatmap_hw = _checked_sizes(input_hw, heatmap_hw, depth)
     if width % 4 or width < 8 or stacks < 1 or num_keypoints < 1:
         raise ValueError("width must be a multiple of 4 (>= 8), stacks and num_keypoints >= 1")
+    if binary_activation not in BINARY_ACTIVATIONS:
+        raise ValueError(f"unknown binary_activation {binary_activation!r}; choose one of "
+                         f"{', '.join(BINARY_ACTIVATIONS)}")
+    if not isinstance(binary_shortcut, bool) or not isinstance(binary_weights, bool):
+        raise ValueError("binary_shortcut and binary_weights are true or false")
+    if precision != "w1a1":
+        binary_activation, binary_shortcut, binary_weights = "none", False, True
     return {"num_keypoints": num_keypoints, "input_hw": list(input_hw), "heatmap_hw": list(heatmap_hw),
             "precision": precision, "block": block, "width": width, "depth": depth, "stacks": stacks,
-            "mean": list(mean), "std": list(std)}
+            "binary_activation": binary_activation, "binary_shortcut": binary_shortcut,
+            "binary_weights": binary_weights, "mean": list(mean), "std": list(std)}
 
 
 hourglass_config.summary = "stacked hourglass (Newell et al.) with bottleneck or hpm blocks, fp32/w8a8/w1a1"
 hourglass_config.int8_per_channel = True
+
+
+def binary_options(config: dict[str, Any]) -> dict[str, Any]:
+    """The w1a1 unit options of a hourglass config: binary_activation, binary_shortcut, binary_weights
+    (their defaults for configs written before they existed)."""
+    defaults = recipe_defaults("hourglass")
+    return {key: config.get(key, defaults[key]) for key in ("binary_activation", "binary_shortcut", "binary_weights")}
 
 
 def stem_channels(config: dict[str, Any]) -> int:

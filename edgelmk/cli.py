@@ -251,11 +251,14 @@ def _print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
 @click.option("--init", "init_from", type=click.Path(dir_okay=False), metavar="CHECKPOINT",
               help="Fine-tune: start from the weights of CHECKPOINT (.pt or .larq.npz) that fit this recipe's model "
                    "(same as --set model.init_from=CHECKPOINT); a float checkpoint can start a w1a1 or w8a8 model.")
+@click.option("--teacher", type=click.Path(dir_okay=False), metavar="CHECKPOINT",
+              help="Distil: learn also from the maps of the trained network CHECKPOINT (same as --set "
+                   "distill.teacher=CHECKPOINT), e.g. an fp32 run of the same recipe teaching a w1a1 one.")
 @click.option("--devices", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Train in N processes started with torchrun (DistributedDataParallel): one per GPU, or N CPU "
                    "processes with --device cpu. data.batch_size is the batch of all N together.")
 def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume: bool, device: str | None,
-          init_from: str | None, devices: int) -> None:
+          init_from: str | None, teacher: str | None, devices: int) -> None:
     """Train the network of RECIPE (a YAML file from recipes/).
 
     The recipe is checked first, as `edgelmk validate` does. Writes OUT/last.pt every epoch
@@ -268,6 +271,11 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     (e.g. heads for another number of points) and prints which; --resume continues a run from
     its own checkpoint instead.
 
+    Distillation (--teacher or distill.teacher): the loss mixes the ground truth with the
+    teacher's maps on the same crops (distill.weight, the teacher's share, default 0.5) and,
+    with distill.attention > 0, its attention maps at every hourglass level. The teacher is
+    any trained checkpoint that predicts the same maps (keypoints, input and heatmap sizes).
+
     Several GPUs or processes (torch backend): --devices N, or torchrun yourself. Each process
     trains its share of every batch with the same per-sample randomness as one process, rank 0
     writes the files, and a run resumes in any number of processes. data.micro_batch_size
@@ -278,6 +286,8 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
     Examples:
       edgelmk train recipes/quickstart.yaml --out runs/quickstart
       edgelmk train recipes/finetune_helen29_w1a1.yaml --init runs/pretrain_faces_cofw/best.pt
+      edgelmk train recipes/quickstart.yaml --set model.precision=fp32 --out runs/quickstart_fp32
+      edgelmk train recipes/quickstart.yaml --teacher runs/quickstart_fp32/best.pt
       edgelmk train recipes/binary_hg_wflw.yaml --devices 4 --set optim.amp=bf16
       torchrun --nproc_per_node 4 -m edgelmk train recipes/binary_hg_wflw.yaml --out runs/wflw
     """
@@ -286,6 +296,8 @@ def train(recipe_path: str, overrides: tuple[str, ...], out: str | None, resume:
 
     if init_from:
         overrides = (*overrides, f"model.init_from={init_from}")
+    if teacher:
+        overrides = (*overrides, f"distill.teacher={teacher}")
     config = _load_recipe(recipe_path, overrides)
     with _reported():
         check_paths(config)

@@ -41,9 +41,10 @@ import numpy as np
 from edgelmk import __version__, validate
 from edgelmk import recipe as recipes
 from edgelmk.architecture import model_architecture
-from edgelmk.backends import Backend, Session, backend_of, backend_of_checkpoint
+from edgelmk.backends import Backend, CheckpointWeights, Session, backend_of, backend_of_checkpoint
 from edgelmk.data.dataset import (CachedDataset, SampleEncoder, build_codec, build_dataset, crop_all, eval_transform,
                                   recipe_skeleton, train_transform)
+from edgelmk.distill import DistillSpec, check_teacher, distill_spec
 from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
 from edgelmk.losses import LossSpec, loss_spec
@@ -54,7 +55,7 @@ from edgelmk.scalars import open_scalar_writer
 from edgelmk.transfer import TransferPlan, check_plan, plan_transfer
 
 __all__ = ["EpochLoop", "PreparedRun", "TrainedModel", "Trainer", "TrainingError", "initialise_from",
-           "load_checkpoint", "lr_factor", "prepare_run"]
+           "load_checkpoint", "lr_factor", "prepare_run", "read_teacher"]
 
 
 # --- what every backend trains from -------------------------------------------------------------------
@@ -90,6 +91,7 @@ class PreparedRun:
         val_dataset: the validation dataset (COCO AP needs its annotation file).
         val_crops: the validation crops (no randomness), computed once.
         steps_per_epoch: optimizer steps per epoch (the last incomplete batch is dropped).
+        distill: the distillation (:mod:`edgelmk.distill`), None without a teacher.
     """
 
     config: dict
@@ -102,6 +104,7 @@ class PreparedRun:
     val_dataset: Any
     val_crops: list[dict]
     steps_per_epoch: int
+    distill: DistillSpec | None = None
 
 
 def prepare_run(config: dict) -> PreparedRun:
@@ -130,7 +133,23 @@ def prepare_run(config: dict) -> PreparedRun:
         raise recipes.RecipeError(f"data.batch_size {config['data']['batch_size']} exceeds the "
                                   f"{len(samples)} training samples")
     return PreparedRun(config, skeleton, codec, loss_spec(config), architecture, metric_for(config, skeleton),
-                       samples, val_data, val_crops, steps_per_epoch)
+                       samples, val_data, val_crops, steps_per_epoch, distill_spec(config))
+
+
+def read_teacher(run: PreparedRun) -> CheckpointWeights:
+    """The weights of a distilled run's teacher (``distill.teacher``), checked against the student.
+
+    Raises:
+        TrainingError: the file is not a checkpoint.
+        RecipeError: the teacher predicts other maps or, with attention, has other hourglasses.
+    """
+    path = Path(run.distill.teacher)
+    try:
+        teacher = backend_of_checkpoint(path).engine().read_weights(path)
+    except CheckpointError as error:
+        raise TrainingError(f"distill.teacher: {error}") from None
+    check_teacher(run.distill, teacher.name, teacher.architecture, run.config["model"]["name"], run.architecture)
+    return teacher
 
 
 def append_metrics_row(path: Path, row: dict, first: bool) -> None:
@@ -337,9 +356,9 @@ class Trainer(EpochLoop):
         backend.check_distributed(launch_of().world_size)
         implementation = backend.engine()
         started = time.time()
-        missing = None if resume else recipes.missing_checkpoint(config)
+        missing = recipes.missing_checkpoints(config, resuming=resume)
         if missing:
-            raise recipes.RecipeError(missing)
+            raise recipes.RecipeError(missing[0])
         run = prepare_run(config)
         session = implementation.session(run, device)
         super().__init__(run, session, backend, out_dir, log, on_step)
@@ -365,7 +384,7 @@ def initialise_from(session: Session, architecture: dict[str, Any], path: str | 
     """
     path = Path(path)
     try:
-        weights, source_architecture = backend_of_checkpoint(path).engine().read_weights(path)
+        weights, source_architecture, _ = backend_of_checkpoint(path).engine().read_weights(path)
     except CheckpointError as error:
         raise TrainingError(f"model.init_from: {error}") from None
     shapes = session.weight_shapes()

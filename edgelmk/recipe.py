@@ -46,10 +46,15 @@ DEFAULTS: dict[str, Any] = {
     "loss": OPEN,
     "optim": {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "epochs": 10, "schedule": "cosine",
               "warmup_epochs": 0,
+              # bop (larq backend): Helwegen et al.'s Bop flips binary weights, Adam trains the rest
+              "bop_threshold": 1e-8, "bop_gamma": 1e-4,
               "amp": "none",  # mixed precision: bf16 | fp16 (with loss scaling) | none
               "channels_last": False,  # NHWC memory layout (faster convolutions on GPUs and some CPUs)
               "sync_batchnorm": False},  # batch statistics over all processes' micro-batches (GPUs only)
     "eval": {"metric": "auto"},
+    # knowledge distillation (edgelmk.distill): teacher = a trained checkpoint's path (null: none); weight = the
+    # teacher loss's share of the total (the ground truth has 1 - weight); attention = attention-transfer factor
+    "distill": {"teacher": None, "weight": 0.5, "attention": 0.0},
 }
 OPEN_DEFAULTS = {
     "codec": {"name": "h3r", "heatmap_hw": [16, 16]},
@@ -57,7 +62,7 @@ OPEN_DEFAULTS = {
     "loss": {},
 }
 CHOICES = {
-    ("optim", "name"): ("adam", "adamw", "sgd"),
+    ("optim", "name"): ("adam", "adamw", "sgd", "bop"),
     ("optim", "schedule"): ("cosine", "constant"),
     ("optim", "amp"): ("none", "bf16", "fp16"),
     ("eval", "metric"): ("auto", "nme", "pckh", "coco_ap"),
@@ -155,7 +160,7 @@ def _check(values: Mapping, defaults: Mapping, path: str, problems: list[str]) -
             value = {**_open_defaults(key, given), **given}
         elif isinstance(default, dict):
             value = _check(value, default, where, problems)
-        elif default is not REQUIRED and value is not None:
+        elif default is not REQUIRED and default is not None and value is not None:  # None: checked elsewhere
             expected = type(default)
             ok = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
             if expected is float and not ok and not isinstance(value, bool):
@@ -257,22 +262,26 @@ def upgrade(saved: Mapping) -> dict:
 
 def missing_paths(config: Mapping) -> list[str]:
     """The files a resolved recipe needs that do not exist here, as messages: the datasets' ``root`` and
-    ``ann_file``, and ``model.init_from``; each says how to get it."""
+    ``ann_file``, ``model.init_from`` and ``distill.teacher``; each says how to get it."""
     missing = [f"data.{side}.{key}: {config['data'][side][key]} does not exist (the recipe's header says how to "
                "obtain the dataset and where to put it)"
                for side in ("train", "val") for key in ("root", "ann_file")
                if isinstance(config["data"][side].get(key), str) and not Path(config["data"][side][key]).exists()]
-    checkpoint = missing_checkpoint(config)
-    return missing + ([checkpoint] if checkpoint else [])
+    return missing + missing_checkpoints(config)
 
 
-def missing_checkpoint(config: Mapping) -> str | None:
-    """The message for a ``model.init_from`` checkpoint that does not exist here (None when it does or is unset)."""
-    init_from = config["model"].get("init_from")
-    if not isinstance(init_from, str) or Path(init_from).is_file():
-        return None
-    return (f"model.init_from: checkpoint {init_from} does not exist (train the run it comes from first, as the "
-            "recipe's header says, or start from scratch with --set model.init_from=null)")
+def missing_checkpoints(config: Mapping, resuming: bool = False) -> list[str]:
+    """Messages for the ``model.init_from`` and ``distill.teacher`` checkpoints that do not exist here
+    (``resuming``: a resumed run needs its teacher, not its initial weights)."""
+    missing = []
+    for section, key, use in (("model", "init_from", "start from scratch"), ("distill", "teacher", "train without")):
+        path = config[section].get(key)
+        if resuming and key == "init_from":
+            continue
+        if isinstance(path, str) and not Path(path).is_file():
+            missing.append(f"{section}.{key}: checkpoint {path} does not exist (train the run it comes from first, "
+                           f"as the recipe's header says, or {use} it with --set {section}.{key}=null)")
+    return missing
 
 
 def check_paths(config: Mapping) -> None:

@@ -17,6 +17,7 @@ from edgelmk.backends import BACKENDS, DEFAULT
 from edgelmk.codecs import CODECS
 from edgelmk.data import DATASETS
 from edgelmk.data.skeletons import skeleton_from
+from edgelmk.distill import distill_problems
 from edgelmk.errors import RecipeError
 from edgelmk.losses import loss_spec
 
@@ -81,6 +82,7 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
     model_problems = _section(lambda: architecture.update(model_architecture(config, num_keypoints)))
     found += model_problems
     found += _init_from_problems(config["model"].get("init_from"))
+    found += distill_problems(config)
     backend = BACKENDS.get(config["model"].get("backend", DEFAULT))
     if backend and not model_problems:
         found += _section(lambda: backend.check_architecture(config["model"]["name"]))

@@ -39,20 +39,25 @@ def _train(folder, **changes):
     return folder / "best.pt"
 
 
+#: the networks of the tiny checkpoints, by name -> their recipe changes
+MODELS = {"hourglass": {}, "mobile": {"model": '{"name": "mobile", "width": 16}'},
+          "bireal": {"model.binary_activation": "rprelu", "model.binary_shortcut": True},
+          "step-one": {"model.binary_weights": False}}
+
+
 @pytest.fixture(scope="session")
 def checkpoint_factory(tmp_path_factory):
     """checkpoint_factory(precision="w1a1", codec="h3r", model="hourglass") -> path of a tiny trained checkpoint
-    (cached); ``model="mobile"`` trains the mobile network (fp32) instead of the hourglass."""
+    (cached); ``model="mobile"`` trains the mobile network (fp32) instead of the hourglass, ``"bireal"`` the
+    hourglass with RPReLU and a real-valued shortcut around each binary convolution, ``"step-one"`` the hourglass
+with binary activations and real weights."""
     cache = {}
 
     def make(precision: str = "w1a1", codec: str = "h3r", model: str = "hourglass"):
         key = (precision, codec, model)
         if key not in cache:
             folder = tmp_path_factory.mktemp(f"ckpt_{model}_{precision}_{codec}")
-            changes = {"model": f'{{"name": "{model}", "width": 16}}' if model != "hourglass" else None,
-                       "model.precision": precision, "codec.name": codec}
-            changes = {key: value for key, value in changes.items() if value is not None}
-            cache[key] = _train(folder, **changes)
+            cache[key] = _train(folder, **MODELS[model], **{"model.precision": precision, "codec.name": codec})
         return cache[key]
 
     return make

@@ -108,3 +108,14 @@ def test_recipe_and_checkpoint_errors_are_messages(tmp_path, tiny_recipe):
     result = run("train", tiny_recipe, "--set", "model.backend=larq", "--set", "model.precision=w8a8", "--out",
                  tmp_path / "y")
     assert result.exit_code == 1 and "w8a8 (Brevitas int8) needs model.backend=torch" in result.output
+
+
+def test_train_with_a_teacher_distils_and_records_it_in_the_run_recipe(trained, tiny_recipe, tmp_path):
+    out_dir, _ = trained
+    result = run("train", tiny_recipe, "--teacher", out_dir / "best.pt", "--out", tmp_path / "student",
+                 "--set", "optim.epochs=1")
+    assert result.exit_code == 0, result.output
+    saved = yaml.safe_load((tmp_path / "student" / "recipe.yaml").read_text())
+    assert saved["distill"] == {"teacher": str(out_dir / "best.pt"), "weight": 0.5, "attention": 0.0}
+    result = run("train", tiny_recipe, "--teacher", tmp_path / "nothing.pt", "--out", tmp_path / "none")
+    assert result.exit_code == 1 and "distill.teacher: checkpoint" in result.output and "does not exist" in result.output

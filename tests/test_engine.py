@@ -125,10 +125,10 @@ def test_training_writes_checkpoints_logs_and_a_report(finished_runs, backend):
 
 
 #: (backend, precision, codec, other recipe values): fp16 keeps its loss scale in the checkpoint; micro-batches with a
-#: data-loading worker that lives across epochs
+#: data-loading worker that lives across epochs; Bop's gradient averages (Larq's CaseOptimizer)
 RESUME_CASES = [("torch", "w1a1", "h3r", {}), ("torch", "fp32", "gaussian", {}), ("torch", "fp32", "dsnt", {}),
                 ("torch", "w1a1", "h3r", {"optim.amp": "fp16", "data.micro_batch_size": 4, "data.workers": 1}),
-                ("larq", "w1a1", "h3r", {})]
+                ("larq", "w1a1", "h3r", {}), ("larq", "w1a1", "h3r", {"optim.name": "bop"})]
 
 
 @pytest.mark.parametrize("name, precision, codec, changes", RESUME_CASES)
@@ -239,7 +239,7 @@ def test_init_from_a_binary_checkpoint_of_the_other_backend_starts_a_float_model
     config = config_for(backend, **{"model.precision": "fp32", "data.train.skeleton": "cofw",
                                     "model.init_from": str(checkpoint_path)})
     trainer = engine.Trainer(config, tmp_path, log=lines.append)
-    source_weights, _ = BACKENDS[source].engine().read_weights(checkpoint_path)
+    source_weights = BACKENDS[source].engine().read_weights(checkpoint_path).arrays
     weights = backend.named_weights(trainer)
     # a float conv unit is (norm, relu, conv), a binary one (norm, conv): the latent weights move across
     np.testing.assert_array_equal(weights["stem.3.first.2.weight"], source_weights["stem.3.first.1.weight"])
@@ -273,3 +273,59 @@ def test_resume_continues_the_run_not_the_initial_checkpoint(finished_runs, tmp_
     saved = backend.weights(tmp_path / "last.pt")
     for expected, got in zip(saved, backend.named_weights(resumed).values()):
         np.testing.assert_array_equal(got, expected)
+
+
+# --- distillation (distill.teacher) -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    """A tiny trained fp32 PyTorch teacher for the tiny recipe (width 64: wider than the students)."""
+    folder = tmp_path_factory.mktemp("teacher")
+    engine.Trainer(tiny(**{"model.precision": "fp32", "model.width": 64, "optim.epochs": 1}), folder, log=quiet).fit()
+    return folder / "best.pt"
+
+
+def test_a_distilled_binary_run_with_every_option_resumes_exactly(tmp_path, backend, teacher):
+    """Teacher maps and attention maps from a float PyTorch teacher, RPReLU and shortcuts: Ctrl-C and resume
+    end with the weights of the uninterrupted run, in either backend."""
+    config = config_for(backend, **{"distill.teacher": str(teacher), "distill.attention": 1.0,
+                                    "model.binary_activation": "rprelu", "model.binary_shortcut": True})
+    last = BACKENDS[backend.name].last
+    engine.Trainer(config, tmp_path / "straight", log=quiet).fit()
+
+    def interrupt(step):
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.Trainer(config, tmp_path / "resumed", log=quiet, on_step=interrupt).fit()
+    engine.Trainer(config, tmp_path / "resumed", resume=True, log=quiet).fit()
+    for expected, got in zip(backend.weights(tmp_path / "straight" / last), backend.weights(tmp_path / "resumed" / last)):
+        np.testing.assert_array_equal(got, expected)
+    undistilled = config_for(backend, **{"model.binary_activation": "rprelu", "model.binary_shortcut": True})
+    engine.Trainer(undistilled, tmp_path / "alone", log=quiet).fit()
+    alone = backend.weights(tmp_path / "alone" / last)
+    assert any(not np.array_equal(a, b) for a, b in zip(alone, backend.weights(tmp_path / "straight" / last)))
+
+
+def test_a_teacher_of_other_maps_or_other_hourglasses_is_refused(tmp_path, teacher):
+    backend = TorchHooks()
+    other_maps = config_for(backend, **{"distill.teacher": str(teacher), "codec.heatmap_hw": "[16, 16]",
+                                        "model.depth": 2})
+    with pytest.raises(RecipeError, match=r"its heatmap_hw is \[8, 8\], the student's \[16, 16\]"):
+        engine.Trainer(other_maps, tmp_path / "maps", log=quiet)
+    shallower = config_for(backend, **{"distill.teacher": str(teacher), "distill.attention": 1.0, "model.depth": 1})
+    with pytest.raises(RecipeError, match="hourglasses of depth 2 x 1 stacks, the student 1 x 1"):
+        engine.Trainer(shallower, tmp_path / "depth", log=quiet)
+    mobile = config_for(backend, **{"distill.teacher": str(teacher), "distill.attention": 1.0,
+                                    "model": '{"name": "mobile", "width": 16}'})
+    with pytest.raises(RecipeError, match="the 'mobile' network has none"):
+        engine.Trainer(mobile, tmp_path / "mobile", log=quiet)
+
+
+def test_a_missing_teacher_fails_before_any_work_even_on_resume(tmp_path):
+    config = tiny(**{"distill.teacher": "/nowhere/teacher.pt"})
+    for resume in (False, True):
+        with pytest.raises(RecipeError, match=r"distill.teacher: checkpoint /nowhere/teacher.pt does not exist"):
+            engine.Trainer(config, tmp_path, resume=resume, log=quiet)

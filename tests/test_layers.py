@@ -23,7 +23,7 @@ GROUPS = {
     "edgelmk.viz": "foundation", "edgelmk.preprocess": "foundation", "edgelmk.architecture": "foundation",
     "edgelmk.targets": "foundation", "edgelmk.recipe": "foundation", "edgelmk.codecs": "foundation",
     "edgelmk.losses": "foundation", "edgelmk.scalars": "foundation", "edgelmk.backends": "foundation",
-    "edgelmk.transfer": "foundation", "edgelmk.processes": "foundation",
+    "edgelmk.transfer": "foundation", "edgelmk.distill": "foundation", "edgelmk.processes": "foundation",
     "edgelmk.checkpoint": "checkpoint",
     "edgelmk.runtime": "runtime",
     "edgelmk.nn": "nn",

@@ -80,6 +80,15 @@ def test_an_architecture_takes_its_own_defaults_not_the_hourglass_ones():
     assert len(problems) == 1 and "unknown key 'stacks'" in problems[0]
 
 
+def test_bop_is_the_larq_backends_and_trains_the_real_weights_without_decay():
+    _, problems = validate.problems({**TINY, "optim": {"name": "bop"}})
+    assert problems == ["optim.name: the torch backend has adam, adamw, sgd; bop needs model.backend=larq"]
+    _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "larq"},
+                                     "optim": {"name": "bop", "weight_decay": 1e-4}})
+    assert problems == ["optim.weight_decay: bop trains the real-valued weights with Adam without weight decay; "
+                        "set it to 0"]
+
+
 def test_training_options_the_larq_backend_lacks_are_problems():
     _, problems = validate.problems({**TINY, "model": {**TINY["model"], "backend": "larq"},
                                      "optim": {"amp": "bf16"}, "data": {**TINY["data"], "micro_batch_size": 4}})
@@ -121,3 +130,18 @@ def test_a_declared_scheme_is_checked_and_must_say_what_a_flip_swaps():
         "name": "coco_face", "ann_file": "a.json", "root": ".", "skeleton": {**scheme, "normalizer": [16, 17],
                                                                              "flip_pairs": []}}}})
     assert found == []
+
+
+def test_distillation_and_binary_unit_keys_are_checked():
+    _, problems = validate.problems({**TINY, "distill": {"teacher": 3, "weight": 1.5, "attention": -1, "temp": 2},
+                                     "model": {**TINY["model"], "binary_activation": "relu"}})
+    text = "\n".join(problems)
+    assert "unknown recipe key 'distill.temp'" in text
+    assert "distill.teacher must be the path of a trained checkpoint (.pt or .larq.npz) or null, got 3" in text
+    assert "distill.weight is the teacher loss's share of the total, from 0 to 1; got 1.5" in text
+    assert "distill.attention must be >= 0" in text
+    assert "unknown binary_activation 'relu'; choose one of none, rprelu" in text
+    config, problems = validate.problems({**TINY, "model": {**TINY["model"], "precision": "fp32",
+                                                            "binary_activation": "rprelu"}})
+    assert not problems  # the options change binary convolutions: an fp32 teacher of a binary recipe ignores them
+    assert config["distill"] == {"teacher": None, "weight": 0.5, "attention": 0.0}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,6 +25,20 @@ from edgelmk.registry import close_matches
 
 if TYPE_CHECKING:
     from edgelmk.engine import PreparedRun
+
+
+class CheckpointWeights(NamedTuple):
+    """A checkpoint's weights, readable by either backend (``model.init_from``, ``distill.teacher``).
+
+    Attributes:
+        arrays: weights by PyTorch name, in PyTorch's layout (batch-norm statistics included).
+        architecture: its architecture config (:mod:`edgelmk.architecture`).
+        name: the architecture's name (the recipe's ``model.name``).
+    """
+
+    arrays: dict[str, np.ndarray]
+    architecture: dict[str, Any]
+    name: str
 
 
 class Session(Protocol):
@@ -81,8 +95,8 @@ class Engine(Protocol):
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
 
-    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """(weights by PyTorch name in PyTorch's layout, architecture config) of a checkpoint, for ``model.init_from``."""
+    def read_weights(self, path: Path) -> CheckpointWeights:
+        """The weights of a checkpoint this backend wrote, for ``model.init_from`` and ``distill.teacher``."""
 
     def summary(self, config: dict, architecture: dict[str, Any]) -> str:
         """A printable description of the network a recipe trains."""
@@ -105,6 +119,7 @@ class Backend:
         architectures: the ``model.name`` architectures it builds.
         module: the module whose ``ENGINE`` implements :class:`Engine`.
         options: the :data:`TRAINING_OPTIONS` it implements (the others must keep their defaults).
+        optimizers: the ``optim.name`` optimizers it implements.
         distributed: whether it trains in several processes (torchrun).
     """
 
@@ -116,6 +131,7 @@ class Backend:
     architectures: tuple[str, ...]
     module: str
     options: tuple[tuple[str, str], ...]
+    optimizers: tuple[str, ...]
     distributed: bool
 
     @property
@@ -165,13 +181,23 @@ class Backend:
                 "--target lce, or start a Larq run from it with --init")
 
     def option_problems(self, config: dict) -> list[str]:
-        """A message for each :data:`TRAINING_OPTIONS` key this backend does not implement but the recipe sets."""
+        """A message for each :data:`TRAINING_OPTIONS` key this backend does not implement but the recipe sets, and
+        for an optimizer it does not have."""
         from edgelmk.recipe import DEFAULTS
 
-        return [f"{section}.{key}: the {self.name} backend does not implement it (the torch backend does, and "
-                f"trains the same networks); leave it at {DEFAULTS[section][key]!r} or --set model.backend=torch"
-                for section, key in TRAINING_OPTIONS
-                if (section, key) not in self.options and config[section][key] != DEFAULTS[section][key]]
+        problems = [f"{section}.{key}: the {self.name} backend does not implement it (the torch backend does, and "
+                    f"trains the same networks); leave it at {DEFAULTS[section][key]!r} or --set model.backend=torch"
+                    for section, key in TRAINING_OPTIONS
+                    if (section, key) not in self.options and config[section][key] != DEFAULTS[section][key]]
+        optimizer = config["optim"]["name"]
+        if optimizer not in self.optimizers:
+            others = [b.name for b in BACKENDS.values() if optimizer in b.optimizers]
+            problems.append(f"optim.name: the {self.name} backend has {', '.join(self.optimizers)}; {optimizer} needs "
+                            f"model.backend={' or '.join(others)}")
+        elif optimizer == "bop" and config["optim"]["weight_decay"]:
+            problems.append("optim.weight_decay: bop trains the real-valued weights with Adam without weight decay; "
+                            "set it to 0")
+        return problems
 
 
 #: speed and memory options of training, by (section, key) of the recipe
@@ -180,9 +206,9 @@ TRAINING_OPTIONS = (("data", "micro_batch_size"), ("optim", "amp"), ("optim", "c
 
 BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (
     Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), ("hourglass", "mobile"),
-            "edgelmk.backends.torch_engine", TRAINING_OPTIONS, distributed=True),
+            "edgelmk.backends.torch_engine", TRAINING_OPTIONS, ("adam", "adamw", "sgd"), distributed=True),
     Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, ("hourglass",),
-            "edgelmk.backends.larq_engine", (), distributed=False),
+            "edgelmk.backends.larq_engine", (), ("adam", "adamw", "sgd", "bop"), distributed=False),
 )}
 DEFAULT = "torch"
 

@@ -22,11 +22,14 @@ from typing import Any
 import numpy as np
 
 from edgelmk import recipe as recipes
+from edgelmk.backends import CheckpointWeights
 from edgelmk.checkpoint import check_same_recipe
 from edgelmk.codecs.dsnt import flat_softmax
-from edgelmk.engine import PreparedRun, lr_factor
+from edgelmk.distill import attention_points
+from edgelmk.engine import PreparedRun, lr_factor, read_teacher
 from edgelmk.errors import CheckpointError, RecipeError, TrainingError
 from edgelmk.keras import checkpoint as checkpoints
+from edgelmk.keras.distill import Distillation, teacher_model, with_features
 from edgelmk.keras.hourglass import build_hourglass
 from edgelmk.keras.weights import copy_weights_by_name, set_torch_layout_weights, torch_layout_weights
 from edgelmk.keras.layers import keras, lq, tf
@@ -43,8 +46,19 @@ class LarqModel:
 
 
 def build_optimizer(config: dict):
-    """Adam, AdamW or SGD (momentum 0.9) from ``optim``; Keras applies weight decay decoupled (AdamW-style)."""
+    """Adam, AdamW or SGD (momentum 0.9) from ``optim``; Keras applies weight decay decoupled (AdamW-style).
+
+    ``bop``: Larq's Bop (Helwegen et al., NeurIPS 2019, https://arxiv.org/abs/1906.02107) for the
+    binary convolutions' kernels, which it flips when the moving average of their gradients (rate
+    ``bop_gamma``) passes ``bop_threshold`` with the weight's sign (it changes signs only: each
+    kernel's mean |weight|, the per-channel scale, stays as initialised); Adam at ``optim.lr``
+    trains the rest. Larq's CaseOptimizer takes only legacy Keras optimizers.
+    """
     optim = config["optim"]
+    if optim["name"] == "bop":
+        bop = lq.optimizers.Bop(threshold=optim["bop_threshold"], gamma=optim["bop_gamma"])
+        return lq.optimizers.CaseOptimizer((lq.optimizers.Bop.is_binary_variable, bop),
+                                           default_optimizer=keras.optimizers.legacy.Adam(optim["lr"]))
     decay = optim["weight_decay"] or None
     if optim["name"] == "sgd":
         return keras.optimizers.SGD(optim["lr"], momentum=0.9, weight_decay=decay)
@@ -67,6 +81,11 @@ def predict_crops(model: LarqModel, codec, images: np.ndarray, batch_size: int =
     return np.concatenate(keypoints), np.concatenate(scores)
 
 
+def _as_list(outputs) -> list:
+    """A Keras model's outputs as a list (a model of one output returns the tensor itself)."""
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
 def _set_weights(keras_model, weights: list, names: list[str], path: Path, error: type) -> None:
     expected = [w.name for w in keras_model.weights]
     shapes = [tuple(w.shape) for w in keras_model.weights]
@@ -86,10 +105,24 @@ class LarqSession:
         self.model = LarqModel(run.architecture, build_hourglass(run.architecture, all_stacks=True))
         self.description = f"Keras + Larq on {'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}"
         self.loss = build_loss(run.loss)
+        self.distillation = self._distillation() if run.distill else None
         self.lr_factor = lr_factor(run.config, run.steps_per_epoch)
         self.optimizer = build_optimizer(run.config)
-        self.optimizer.build(self.model.keras_model.trainable_variables)
+        variables = self.model.keras_model.trainable_variables
+        if isinstance(self.optimizer, lq.optimizers.CaseOptimizer):  # legacy optimizers make their slots on a step:
+            self.optimizer.apply_gradients([(tf.zeros_like(v), v) for v in variables])  # one that changes nothing
+        else:
+            self.optimizer.build(variables)
         self._step_function = tf.function(self._step_graph)
+
+    def _distillation(self) -> tuple[Distillation, Any, Any, int]:
+        """(the loss, the student returning its stacks' maps then its features, the teacher returning the same,
+        the number of attention points)."""
+        run = self.run
+        points = attention_points(run.config["model"]["name"], run.architecture) if run.distill.attention else []
+        softmax = run.codec.output_activation == "spatial_softmax"
+        return (Distillation(run.distill, self.loss, softmax), with_features(self.model.keras_model, points),
+                teacher_model(read_teacher(run), points), len(points))
 
     def batches(self, epoch: int, skip: int):
         samples = self.run.samples
@@ -109,20 +142,41 @@ class LarqSession:
             batch["coords"] = np.stack([item["coords"] for item in items])
         return {key: tf.convert_to_tensor(value) for key, value in batch.items()}
 
+    def _loss(self, batch: dict):
+        keras_model = self.model.keras_model
+        if self.distillation is None:
+            return self.loss(keras_model(batch["image"], training=True), batch)
+        loss, student, teacher, points = self.distillation
+        outputs, teacher_outputs = (_as_list(student(batch["image"], training=True)),
+                                    _as_list(teacher(batch["image"], training=False)))
+        maps, teacher_maps = len(outputs) - points, len(teacher_outputs) - points  # then the features
+        return loss(outputs[:maps], outputs[maps:], teacher_outputs[teacher_maps - 1], teacher_outputs[teacher_maps:],
+                    batch)
+
     def _step_graph(self, batch: dict):
         keras_model = self.model.keras_model
         with tf.GradientTape() as tape:
-            loss = self.loss(keras_model(batch["image"], training=True), batch)
+            loss = self._loss(batch)
         gradients = tape.gradient(loss, keras_model.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, keras_model.trainable_variables))
         return loss
 
+    def _learning_rate(self):
+        """The learning-rate variable of the optimizer (with Bop: of the Adam that trains the real-valued weights)."""
+        optimizer = self.optimizer
+        return optimizer.default.learning_rate if isinstance(optimizer, lq.optimizers.CaseOptimizer) \
+            else optimizer.learning_rate
+
+    def _optimizer_variables(self) -> list:
+        optimizer = self.optimizer
+        return optimizer.weights if isinstance(optimizer, lq.optimizers.CaseOptimizer) else optimizer.variables()
+
     def train_step(self, batch: dict, step: int) -> float:
-        self.optimizer.learning_rate.assign(self.run.config["optim"]["lr"] * self.lr_factor(step))
+        self._learning_rate().assign(self.run.config["optim"]["lr"] * self.lr_factor(step))
         return float(self._step_function(batch))
 
     def learning_rate(self) -> float:
-        return float(self.optimizer.learning_rate)
+        return float(self._learning_rate())
 
     def predict_crops(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return predict_crops(self.model, self.run.codec, images)
@@ -139,7 +193,7 @@ class LarqSession:
     def save(self, path: Path, state: dict[str, Any]) -> None:
         keras_model = self.model.keras_model
         state = {**state, "backend": "larq", "weight_names": [w.name for w in keras_model.weights]}
-        optimizer = [np.asarray(v) for v in self.optimizer.variables()]
+        optimizer = [np.asarray(v) for v in self._optimizer_variables()]
         checkpoints.save_atomic(path, state, keras_model.get_weights(), optimizer)
 
     def restore(self, path: Path) -> dict[str, Any]:
@@ -149,7 +203,7 @@ class LarqSession:
             raise TrainingError(str(error)) from None
         check_same_recipe(recipes.upgrade(state["recipe"]), self.run.config, path)
         _set_weights(self.model.keras_model, weights, state["weight_names"], path, TrainingError)
-        for variable, value in zip(self.optimizer.variables(), optimizer):
+        for variable, value in zip(self._optimizer_variables(), optimizer):
             variable.assign(value)
         return state
 
@@ -167,9 +221,9 @@ class LarqEngine:
         _set_weights(keras_model, weights, state["weight_names"], path, CheckpointError)
         return LarqModel(state["model_config"], keras_model), state
 
-    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        model, _ = self.load(path, None)
-        return torch_layout_weights(model.keras_model), model.config
+    def read_weights(self, path: Path) -> CheckpointWeights:
+        model, state = self.load(path, None)
+        return CheckpointWeights(torch_layout_weights(model.keras_model), model.config, state["recipe"]["model"]["name"])
 
     def predict_crops(self, model: LarqModel, codec, crops: np.ndarray, device: str | None
                       ) -> tuple[np.ndarray, np.ndarray]:

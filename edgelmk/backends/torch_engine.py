@@ -20,11 +20,14 @@ import torch
 
 from edgelmk import checkpoint
 from edgelmk import recipe as recipes
+from edgelmk.backends import CheckpointWeights
 from edgelmk.backends.torch_distributed import TorchProcessGroup, process_device
-from edgelmk.engine import PreparedRun, lr_factor
+from edgelmk.distill import attention_points
+from edgelmk.engine import PreparedRun, lr_factor, read_teacher
 from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.nn import MODELS
 from edgelmk.nn.decoders import output_activation
+from edgelmk.nn.distill import Distillation
 from edgelmk.nn.losses import build_loss
 from edgelmk.processes import SINGLE_PROCESS, BatchPlan, batch_plan, launch_of
 
@@ -39,6 +42,18 @@ def device_for(requested: str | None = None) -> torch.device:
 def build_model(config: dict, architecture: dict[str, Any]) -> torch.nn.Module:
     """The PyTorch network of a recipe's ``model.name`` with its architecture config (:mod:`edgelmk.architecture`)."""
     return MODELS.build({"name": config["model"]["name"], **architecture})
+
+
+def model_of_weights(weights: CheckpointWeights) -> torch.nn.Module:
+    """The PyTorch network of a checkpoint of either backend (a distillation teacher), its weights loaded."""
+    model = MODELS.build({"name": weights.name, **weights.architecture})
+    state = {name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in weights.arrays.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = list(trained_weights(dict.fromkeys(missing)))  # not the step counters and pixel constants
+    if missing or unexpected:
+        raise CheckpointError(f"the checkpoint's weights do not fit its {weights.name} architecture "
+                              f"({(missing + unexpected)[0]}): another edgelmk version?")
+    return model
 
 
 def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
@@ -144,6 +159,7 @@ class TorchSession:
         self.network = self._parallel(launch)
         self.description = self._describe(launch)
         self.loss = build_loss(run.loss)
+        self.distillation = self._distillation() if run.distill else None
         self.optimizer = build_optimizer(config, self.model)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_factor(config, run.steps_per_epoch))
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.optim["amp"] == "fp16")
@@ -153,6 +169,14 @@ class TorchSession:
             SampleStream(run.samples), batch_size=self.plan.micro_batch_size, sampler=self.order,
             num_workers=workers, persistent_workers=workers > 0, pin_memory=self.device.type == "cuda",
             prefetch_factor=config["data"]["prefetch_factor"] if workers > 0 else None)
+
+    def _distillation(self) -> Distillation:
+        teacher = model_of_weights(read_teacher(self.run)).to(self.device)
+        if self.optim["channels_last"]:
+            teacher = teacher.to(memory_format=torch.channels_last)
+        points = attention_points(self.run.config["model"]["name"], self.run.architecture) \
+            if self.run.distill.attention else []
+        return Distillation(self.run.distill, self.loss, self.run.codec.name, self.model, teacher, points)
 
     def _parallel(self, launch) -> torch.nn.Module:
         """The module that trains: the model itself, or under torchrun its DistributedDataParallel wrapper
@@ -190,21 +214,29 @@ class TorchSession:
                 yield share
                 share = []
 
-    def _forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+    def _forward(self, network: torch.nn.Module, images: torch.Tensor) -> list[torch.Tensor]:
         images = images.float()
         if self.optim["channels_last"]:
             images = images.contiguous(memory_format=torch.channels_last)
         amp = self.optim["amp"]
         with torch.autocast(self.device.type, dtype=AUTOCAST_TYPES.get(amp), enabled=amp != "none"):
-            outputs = self.network(images)
+            outputs = network(images)
         return [output.float() for output in outputs]  # the loss in float32
+
+    def _loss(self, micro_batch: dict) -> torch.Tensor:
+        outputs = self._forward(self.network, micro_batch["image"])
+        if self.distillation is None:
+            return self.loss(outputs, micro_batch)
+        with torch.no_grad():
+            teacher_outputs = self._forward(self.distillation.teacher, micro_batch["image"])
+        return self.distillation(outputs, teacher_outputs, micro_batch)
 
     def train_step(self, batch: list[dict], step: int) -> float:
         total, distributed = torch.zeros((), device=self.device), self.processes.launch.distributed
         for position, micro_batch in enumerate(batch):
             synchronise = position == len(batch) - 1  # DDP averages the accumulated gradients once per step
             with self.network.no_sync() if distributed and not synchronise else contextlib.nullcontext():
-                loss = self.loss(self._forward(micro_batch["image"]), micro_batch) / len(batch)
+                loss = self._loss(micro_batch) / len(batch)
                 self.scaler.scale(loss).backward()
             total += loss.detach()
         if distributed:
@@ -279,12 +311,13 @@ class TorchEngine:
     def predict_crops(self, model, codec, crops: np.ndarray, device: str | None) -> tuple[np.ndarray, np.ndarray]:
         return predict_crops(model, codec, crops, device_for(device))
 
-    def read_weights(self, path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def read_weights(self, path: Path) -> CheckpointWeights:
         state = checkpoint.load(path)
         if not isinstance(state.get("model"), dict) or "model_config" not in state:
             raise CheckpointError(f"{path} is not an edgelmk training checkpoint (no model weights)")
         weights = trained_weights(state["model"])
-        return {name: value.detach().cpu().numpy() for name, value in weights.items()}, state["model_config"]
+        return CheckpointWeights({name: value.detach().cpu().numpy() for name, value in weights.items()},
+                                 state["model_config"], recipes.upgrade(state["recipe"])["model"]["name"])
 
     def summary(self, config: dict, architecture: dict[str, Any]) -> str:
         from edgelmk.nn.summary import summarize

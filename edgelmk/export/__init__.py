@@ -21,8 +21,10 @@ from typing import Any, Callable
 import numpy as np
 
 from edgelmk import __version__
+from edgelmk.architecture import binary_options
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform, recipe_skeleton
 from edgelmk.engine import TrainedModel, load_checkpoint
+from edgelmk.errors import EdgelmkError
 from edgelmk.progress import progress_bar
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime import sidecar as sidecars
@@ -92,6 +94,11 @@ def export_checkpoint(checkpoint_path: str | Path, target: str, out_dir: str | P
     trained = load_checkpoint(checkpoint_path, "cpu", overrides)
     precision = trained.model.config["precision"]
     row = check_target(precision, target, int8, trained.backend.name, trained.backend.label)
+    if precision == "w1a1" and not binary_options(trained.model.config)["binary_weights"]:
+        raise EdgelmkError(f"{checkpoint_path} has real weights behind its binary activations "
+                           "(model.binary_weights: false, step one of the two-step schedule): it is not a binary "
+                           "network to deploy. Train step two from it (--init CHECKPOINT --set "
+                           "model.binary_weights=true) and export that")
     crops = calibration_crops(trained.config, samples)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 Every layer with weights is named after the PyTorch module it mirrors (``stem.0``,
 ``hourglasses.0.skip.first.1``...), so :func:`edgelmk.keras.weights.load_torch_weights` copies a
 PyTorch state dict by name. Precisions: ``fp32`` (Conv2D + ReLU) and ``w1a1`` (:class:`BinaryConv2D`, float stem
-and heads). ``w8a8`` is not mirrored: its Brevitas quantizers export to ONNX (QCDQ) instead.
+and heads; with its unit options: RPReLU, shortcuts, real weights). ``w8a8`` is not mirrored: its Brevitas quantizers export to ONNX (QCDQ) instead.
 
 Shapes: the model takes (N, H, W, 3) RGB float 0..255 and returns the last stack's raw maps
 (N, h, w, K), followed by the codec's output activation when ``output_activation`` is set.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgelmk.architecture import KERAS_PRECISIONS, stem_blocks, stem_channels
-from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, finish_model, keras
+from edgelmk.architecture import KERAS_PRECISIONS, binary_options, stem_blocks, stem_channels
+from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, finish_model, keras, rprelu
 
 BN_EPSILON = 1e-5  # PyTorch's default
 BN_MOMENTUM = 0.9  # PyTorch's momentum 0.1
@@ -29,19 +29,27 @@ def unsupported_precision(precision: str) -> str | None:
 
 
 class _Builder:
-    def __init__(self, precision: str):
-        self.precision = precision
+    def __init__(self, config: dict[str, Any]):
+        self.precision, self.binary = config["precision"], binary_options(config)
 
     def batch_norm(self, name: str, x):
         return keras.layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name)(x)
 
     def conv_unit(self, name: str, x, filters: int, kernel: int):
         """BN -> activation -> conv, named like :func:`edgelmk.nn.quant.conv_unit`'s Sequential."""
-        x = self.batch_norm(f"{name}.0", x)
         if self.precision == "w1a1":
-            return BinaryConv2D(filters, kernel, name=f"{name}.1")(x)
+            return self.binary_unit(name, x, filters, kernel)
+        x = self.batch_norm(f"{name}.0", x)
         x = keras.layers.ReLU(name=f"{name}.1")(x)
         return keras.layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"{name}.2")(x)
+
+    def binary_unit(self, name: str, x, filters: int, kernel: int):
+        """BN -> binary conv [+ input] [-> RPReLU], as :class:`edgelmk.nn.quant.BinaryUnit`."""
+        y = BinaryConv2D(filters, kernel, binary_weights=self.binary["binary_weights"],
+                         name=f"{name}.1")(self.batch_norm(f"{name}.0", x))
+        if self.binary["binary_shortcut"] and x.shape[-1] == filters:
+            y = keras.layers.Add(name=f"{name}.shortcut")([y, x])
+        return rprelu(f"{name}.rprelu", y) if self.binary["binary_activation"] == "rprelu" else y
 
     def block(self, kind: str, name: str, x, filters: int):
         in_channels = x.shape[-1]
@@ -80,7 +88,7 @@ def build_hourglass(config: dict[str, Any], output_activation: str = "none", all
     reason = unsupported_precision(config["precision"])
     if reason:
         raise ValueError(reason)
-    builder, kind = _Builder(config["precision"]), config["block"]
+    builder, kind = _Builder(config), config["block"]
     width, stacks, k = config["width"], config["stacks"], config["num_keypoints"]
     height, input_width = config["input_hw"]
 

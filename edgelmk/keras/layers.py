@@ -1,4 +1,5 @@
-"""Keras layers with no stock equivalent: input normalisation, binary convolution, spatial softmax."""
+"""Keras layers with no stock equivalent: input normalisation, binary convolution, channel shifts (RPReLU),
+spatial softmax."""
 
 from __future__ import annotations
 
@@ -33,18 +34,42 @@ class BinaryConv2D(lq.layers.QuantConv2D):
     sign convolution into ``LceBconv2d`` and folds the per-channel multiply into it.
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
+    def __init__(self, filters, kernel_size, binary_weights: bool = True, **kwargs):
         kwargs.setdefault("input_quantizer", "ste_sign")
-        kwargs.setdefault("kernel_quantizer", "ste_sign")
-        kwargs.setdefault("kernel_constraint", "weight_clip")
+        kwargs.setdefault("kernel_quantizer", "ste_sign" if binary_weights else None)
+        kwargs.setdefault("kernel_constraint", "weight_clip" if binary_weights else None)
         kwargs.setdefault("pad_values", 1.0)
         kwargs.setdefault("padding", "same")
         kwargs.setdefault("use_bias", False)
         super().__init__(filters, kernel_size, **kwargs)
+        self.binary_weights = binary_weights
 
     def call(self, inputs):
+        if not self.binary_weights:  # step one of the two-step schedule: real weights, no scale
+            return super().call(inputs)
         scale = tf.reduce_mean(tf.abs(self.kernel), axis=(0, 1, 2))
         return super().call(inputs) * scale
+
+    def get_config(self):
+        return {**super().get_config(), "binary_weights": self.binary_weights}
+
+
+class ChannelShift(keras.layers.Layer):
+    """x + bias per channel (NHWC), the counterpart of :class:`edgelmk.nn.quant.ChannelShift` (weight ``bias``)."""
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(name="bias", shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        return x + self.bias
+
+
+def rprelu(name: str, x):
+    """ReActNet's RPReLU on NHWC features, named like :class:`edgelmk.nn.quant.RPReLU`
+    (``{name}.shift_in``, ``{name}.prelu``, ``{name}.shift_out``)."""
+    x = ChannelShift(name=f"{name}.shift_in")(x)
+    x = keras.layers.PReLU(keras.initializers.Constant(0.25), shared_axes=[1, 2], name=f"{name}.prelu")(x)
+    return ChannelShift(name=f"{name}.shift_out")(x)
 
 
 class SpatialSoftmax(keras.layers.Layer):
@@ -60,7 +85,7 @@ class SpatialSoftmax(keras.layers.Layer):
 
 
 CUSTOM_OBJECTS = {"PixelNormalization": PixelNormalization, "BinaryConv2D": BinaryConv2D,
-                  "SpatialSoftmax": SpatialSoftmax}
+                  "ChannelShift": ChannelShift, "SpatialSoftmax": SpatialSoftmax}
 
 
 def finish_model(images, stack_maps: list, output_activation: str, all_stacks: bool, name: str) -> keras.Model:

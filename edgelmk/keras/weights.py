@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from edgelmk.keras.layers import keras
+from edgelmk.keras.layers import ChannelShift, keras
 
 
 def copy_weights_by_name(source: keras.Model, target: keras.Model) -> None:
@@ -35,21 +35,30 @@ def _torch_keys(layer) -> list[str]:
     """The PyTorch state-dict names of a weighted Keras layer's weights, in ``get_weights`` order."""
     if isinstance(layer, keras.layers.BatchNormalization):
         return [f"{layer.name}.{part}" for part in ("weight", "bias", "running_mean", "running_var")]
+    if isinstance(layer, ChannelShift):
+        return [f"{layer.name}.bias"]
+    if isinstance(layer, keras.layers.PReLU):
+        return [f"{layer.name}.weight"]
     return [f"{layer.name}.weight"] + ([f"{layer.name}.bias"] if layer.use_bias else [])
 
 
 def _to_torch_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
-    """A layer's Keras weights in PyTorch's layout (conv kernels HWIO -> OIHW, depthwise (kh, kw, C, 1) -> (C, 1, kh, kw))."""
-    if isinstance(layer, keras.layers.BatchNormalization):
+    """A layer's Keras weights in PyTorch's layout (conv kernels HWIO -> OIHW, depthwise (kh, kw, C, 1) -> (C, 1, kh, kw),
+    PReLU slopes (1, 1, C) -> (C,))."""
+    if isinstance(layer, (keras.layers.BatchNormalization, ChannelShift)):
         return list(values)
+    if isinstance(layer, keras.layers.PReLU):
+        return [values[0].reshape(-1)]
     axes = (2, 3, 0, 1) if isinstance(layer, keras.layers.DepthwiseConv2D) else (3, 2, 0, 1)
     return [values[0].transpose(axes)] + list(values[1:])
 
 
 def _to_keras_layout(layer, values: list[np.ndarray]) -> list[np.ndarray]:
     """PyTorch-layout weights of a layer in Keras's layout (the inverse of :func:`_to_torch_layout`)."""
-    if isinstance(layer, keras.layers.BatchNormalization):
+    if isinstance(layer, (keras.layers.BatchNormalization, ChannelShift)):
         return list(values)
+    if isinstance(layer, keras.layers.PReLU):
+        return [values[0].reshape(1, 1, -1)]
     axes = (2, 3, 0, 1) if isinstance(layer, keras.layers.DepthwiseConv2D) else (2, 3, 1, 0)
     return [values[0].transpose(axes)] + list(values[1:])
 

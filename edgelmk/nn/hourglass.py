@@ -20,19 +20,18 @@ from torch import nn
 from edgelmk.architecture import IMAGENET_MEAN, IMAGENET_STD, hourglass_config, stem_blocks, stem_channels
 from edgelmk.nn.blocks import BLOCKS
 from edgelmk.nn.normalization import PixelNormalized
-from edgelmk.nn.quant import conv_unit, edge_conv
+from edgelmk.nn.quant import UnitSpec, edge_conv, unit_spec
 
 
 class Hourglass(nn.Module):
     """One recursive hourglass: (N, C, H, W) -> (N, C, H, W); ``depth`` halvings of H and W."""
 
-    def __init__(self, block: type, precision: str, channels: int, depth: int):
+    def __init__(self, block: type, units: UnitSpec, channels: int, depth: int):
         super().__init__()
-        self.skip = block(precision, channels, channels)
-        self.down = block(precision, channels, channels)
-        self.inner = Hourglass(block, precision, channels, depth - 1) if depth > 1 else block(precision, channels,
-                                                                                                  channels)
-        self.up = block(precision, channels, channels)
+        self.skip = block(units, channels, channels)
+        self.down = block(units, channels, channels)
+        self.inner = Hourglass(block, units, channels, depth - 1) if depth > 1 else block(units, channels, channels)
+        self.up = block(units, channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         low = self.up(self.inner(self.down(F.max_pool2d(x, 2))))
@@ -51,6 +50,7 @@ class StackedHourglass(PixelNormalized):
         width: channels inside the hourglasses (a multiple of 32 suits binary kernels).
         depth: halvings inside each hourglass (the smallest map is h / 2**depth).
         stacks: number of hourglasses.
+        binary_activation, binary_shortcut, binary_weights: w1a1's unit options (:mod:`edgelmk.nn.quant`).
         mean, std: per-channel RGB normalisation of 0..1 pixels.
 
     Shapes: forward takes (N, 3, H, W) float 0..255 and returns a list of ``stacks`` tensors
@@ -59,25 +59,25 @@ class StackedHourglass(PixelNormalized):
 
     def __init__(self, num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Sequence[int], precision: str = "w1a1",
                  block: str = "hpm", width: int = 128, depth: int = 3, stacks: int = 1,
+                 binary_activation: str = "none", binary_shortcut: bool = False, binary_weights: bool = True,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
         super().__init__(mean, std)
         self.config = hourglass_config(num_keypoints, input_hw, heatmap_hw, precision, block, width, depth, stacks,
-                                       mean, std)
+                                       binary_activation, binary_shortcut, binary_weights, mean, std)
         self.input_hw, self.heatmap_hw = tuple(self.config["input_hw"]), tuple(self.config["heatmap_hw"])
-        block_cls = BLOCKS[block]
+        block_cls, units = BLOCKS[block], unit_spec(self.config)
         edge = edge_conv(precision)
 
         # stem: a float (w8a8: 8-bit) strided conv, then blocks and pools down to the heatmap size
         first = stem_channels(self.config)
         layers: list[nn.Module] = [edge(3, first, 5, stride=2, padding=2, bias=False), nn.BatchNorm2d(first), nn.ReLU()]
         for channels, out in stem_blocks(self.config):
-            layers += [block_cls(precision, channels, out), nn.MaxPool2d(2)]
+            layers += [block_cls(units, channels, out), nn.MaxPool2d(2)]
         layers.pop()  # no pool after the last block
         self.stem = nn.Sequential(*layers)
 
-        self.hourglasses = nn.ModuleList(Hourglass(block_cls, precision, width, depth) for _ in range(stacks))
-        self.features = nn.ModuleList(nn.Sequential(block_cls(precision, width, width), conv_unit(precision, width,
-                                                                                                    width, 1))
+        self.hourglasses = nn.ModuleList(Hourglass(block_cls, units, width, depth) for _ in range(stacks))
+        self.features = nn.ModuleList(nn.Sequential(block_cls(units, width, width), units(width, width, 1))
                                       for _ in range(stacks))
         # heads: BN + ReLU, then a float 1x1 conv with bias (w8a8: 8-bit)
         self.heads = nn.ModuleList(nn.Sequential(nn.BatchNorm2d(width), nn.ReLU(), edge(width, num_keypoints, 1))

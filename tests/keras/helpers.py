@@ -7,9 +7,16 @@ from edgelmk.keras.layers import keras
 
 
 def trained_looking(model: torch.nn.Module) -> torch.nn.Module:
-    """``model`` with random batch-norm statistics and affine terms (not the identity of a fresh network)."""
+    """``model`` with random batch-norm statistics and affine terms, channel shifts and PReLU slopes (not the
+    identity of a fresh network)."""
+    from edgelmk.nn.quant import ChannelShift
+
     generator = torch.Generator().manual_seed(1)
     for module in model.modules():
+        if isinstance(module, ChannelShift):
+            module.bias.data.normal_(0, 0.3, generator=generator)
+        if isinstance(module, torch.nn.PReLU):
+            module.weight.data.uniform_(-0.5, 0.5, generator=generator)
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.normal_(0, 0.5, generator=generator)
             module.running_var.uniform_(0.5, 2.0, generator=generator)

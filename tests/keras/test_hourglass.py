@@ -14,17 +14,24 @@ from edgelmk.keras.weights import load_torch_weights  # noqa: E402
 from edgelmk.nn.hourglass import StackedHourglass  # noqa: E402
 
 
-def random_model(precision, block, stacks=2):
+def random_model(precision, block, stacks=2, **options):
     torch.manual_seed(0)
     model = StackedHourglass(5, (32, 32), (8, 8), precision=precision, block=block, width=32, depth=2,
-                             stacks=stacks).eval()
+                             stacks=stacks, **options).eval()
     return trained_looking(model)
 
 
-@pytest.mark.parametrize("precision,block", [("fp32", "hpm"), ("fp32", "bottleneck"), ("w1a1", "hpm"),
-                                             ("w1a1", "bottleneck")])
-def test_every_layer_matches_pytorch(precision, block):
-    model = random_model(precision, block)
+#: w1a1 unit options: RPReLU, Bi-Real shortcuts, both; real weights (step one of the two-step schedule)
+BINARY_OPTIONS = [{"binary_activation": "rprelu"}, {"binary_shortcut": True},
+                  {"binary_activation": "rprelu", "binary_shortcut": True}, {"binary_weights": False}]
+
+
+@pytest.mark.parametrize("precision,block,options", [("fp32", "hpm", {}), ("fp32", "bottleneck", {}),
+                                                     ("w1a1", "hpm", {}), ("w1a1", "bottleneck", {})]
+                         + [("w1a1", "hpm", options) for options in BINARY_OPTIONS]
+                         + [("w1a1", "bottleneck", BINARY_OPTIONS[2])])
+def test_every_layer_matches_pytorch(precision, block, options):
+    model = random_model(precision, block, **options)
     mirror = build_hourglass(model.config)
     load_torch_weights(mirror, model.state_dict())
     # binary layers: a value within float rounding of 0 may take the other sign; allow a very few
