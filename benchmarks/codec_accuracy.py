@@ -4,7 +4,14 @@ Trains the same small hourglass (hpm blocks, width 64, depth 3, 128x128 crops) o
 procedural faces with the same seed and budget:
 
 * codecs gaussian, h3r and dsnt at heatmap sizes 16, 32 and 64 (fp32);
-* fp32, w8a8 and w1a1 for h3r at 16x16.
+* fp32, w8a8 and w1a1 for h3r at 16x16;
+* w1a1 h3r 16x16 with each binary training option alone and combined: RPReLU after every
+  binary conv (``rprelu``), real-valued shortcuts around them (``shortcut``), the two-step
+  schedule (``two-step``: binary activations with real weights for the first half of the
+  epochs, then all binary from that checkpoint, the same budget in all), and distillation from
+  the fp32 row's checkpoint (``distilled``: its softmax maps; ``attention``: plus attention
+  transfer at every hourglass level; :mod:`edgelmk.distill`); with Larq also the Bop optimizer
+  (``bop``; options in ``binary_options.py``).
 
 and prints one table of validation NME (outer-eye-corner normaliser), FR@0.10, training
 images per second (measured in the same run, on this machine) and the weight size as
@@ -14,7 +21,9 @@ PyTorch + Brevitas only). The faces are written once to a temporary folder in 30
 and read back cached, so every run sees identical pixels.
 
 Usage: python benchmarks/codec_accuracy.py [--train-samples 2000] [--epochs 5] [--backends torch,larq]
-       [--only h3r:16:w1a1,h3r:16:fp32] [--out runs/codec_accuracy]
+       [--only h3r:16:w1a1,h3r:16:w1a1:rprelu+distilled] [--out runs/codec_accuracy]
+
+Finished runs in ``--out`` are reused (delete the folder to retrain).
 """
 
 from __future__ import annotations
@@ -23,12 +32,30 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from binary_options import OPTIONS, UNAVAILABLE, option_names, option_overrides
 from edgelmk import engine, recipe
+from edgelmk.backends import BACKENDS
 from edgelmk.data.synthetic import SyntheticFaces, write_300w_layout
 from edgelmk.nn.summary import summarize
 
-RUNS = [(codec, size, "fp32") for codec in ("gaussian", "h3r", "dsnt") for size in (16, 32, 64)]
-RUNS += [("h3r", 16, "w8a8"), ("h3r", 16, "w1a1")]
+#: the row whose checkpoint the distilled rows learn from
+TEACHER_ROW = ("h3r", 16, "fp32", "")
+
+#: (codec, heatmap side, precision, options joined by +)
+RUNS = [(codec, size, "fp32", "") for codec in ("gaussian", "h3r", "dsnt") for size in (16, 32, 64)]
+RUNS += [("h3r", 16, "w8a8", ""), ("h3r", 16, "w1a1", "")]
+RUNS += [("h3r", 16, "w1a1", options) for options in (
+    "rprelu", "shortcut", "two-step", "rprelu+shortcut", "distilled", "distilled+attention",
+    "rprelu+shortcut+distilled+attention", "bop", "bop+rprelu+shortcut+distilled+attention")]
+
+
+def row_key(row: tuple) -> str:
+    """``codec:size:precision[:options]``, as ``--only`` takes it."""
+    return ":".join(str(part) for part in row if part != "")
+
+
+def folder_of(row: tuple, backend: str, out_dir: Path) -> Path:
+    return out_dir / (row_key(row).replace(":", "_").replace("+", "-") + f"_{backend}")
 
 
 def base_recipe(train_root: Path, val_root: Path, epochs: int, seed: int) -> dict:
@@ -41,14 +68,39 @@ def base_recipe(train_root: Path, val_root: Path, epochs: int, seed: int) -> dic
     }
 
 
-def run_one(base: dict, codec: str, size: int, precision: str, backend: str, out_dir: Path) -> dict:
-    config = recipe.resolve(recipe.apply_overrides(base, [f"codec.name={codec}", f"codec.heatmap_hw=[{size}, {size}]",
-                                                          f"model.precision={precision}", f"model.backend={backend}"]))
-    folder = out_dir / f"{codec}_{size}_{precision}_{backend}"
-    trainer = engine.Trainer(config, folder, log=lambda *_: None)
-    report = trainer.fit()
-    images = config["optim"]["epochs"] * trainer.run.steps_per_epoch * config["data"]["batch_size"]
-    train_seconds = sum(row["train_seconds"] for row in trainer.history)
+def fit(config: dict, folder: Path) -> tuple[engine.Trainer, dict]:
+    """Train (or finish, or just re-validate) the run in ``folder``."""
+    resume = (folder / BACKENDS[config["model"]["backend"]].last).exists()
+    trainer = engine.Trainer(config, folder, resume=resume, log=lambda *_: None)
+    return trainer, trainer.fit()
+
+
+def run_one(base: dict, row: tuple, backend: str, out_dir: Path) -> dict | None:
+    """The row's result with ``backend``, None when the backend cannot train one of its options."""
+    codec, size, precision, options = row
+    if UNAVAILABLE[backend] & set(option_names(options)):
+        return None
+    teacher = folder_of(TEACHER_ROW, backend, out_dir) / BACKENDS[backend].best
+    overrides = [f"codec.name={codec}", f"codec.heatmap_hw=[{size}, {size}]", f"model.precision={precision}",
+                 f"model.backend={backend}", *option_overrides(options, teacher)]
+    if "distilled" in options and not teacher.exists():
+        run_one(base, TEACHER_ROW, backend, out_dir)
+    config = recipe.resolve(recipe.apply_overrides(base, overrides))
+    folder = folder_of(row, backend, out_dir)
+    histories = []
+    if "two-step" in options:  # binary activations and real weights first, then all binary from there
+        first_epochs = (config["optim"]["epochs"] + 1) // 2
+        first = recipe.resolve(recipe.apply_overrides(config, ["model.binary_weights=false",
+                                                               f"optim.epochs={first_epochs}"]))
+        trainer, _ = fit(first, folder / "step1")
+        histories.append(trainer.history)
+        config = recipe.resolve(recipe.apply_overrides(config, [
+            f"optim.epochs={config['optim']['epochs'] - first_epochs}",
+            f"model.init_from={folder / 'step1' / trainer.backend.best}"]))
+    trainer, report = fit(config, folder)
+    histories.append(trainer.history)
+    images = sum(len(history) for history in histories) * trainer.run.steps_per_epoch * config["data"]["batch_size"]
+    train_seconds = sum(row["train_seconds"] for history in histories for row in history)
     result = {"NME": report["NME"], "FR@0.10": report["FR@0.10"], "images_per_s": images / train_seconds}
     if backend == "torch":
         sizes = summarize(trainer.model, tuple(config["data"]["input_hw"]))["size_bytes"]
@@ -69,11 +121,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backends", default="torch,larq", help="comma-separated: torch, larq")
-    parser.add_argument("--only", help="comma-separated codec:size:precision rows, e.g. h3r:16:w1a1 (default all)")
+    parser.add_argument("--only", help="comma-separated rows codec:size:precision[:options], e.g. h3r:16:w1a1, "
+                                       "h3r:16:w1a1:rprelu+distilled (default: all); options: " + ", ".join(OPTIONS))
     parser.add_argument("--out", type=Path, default=Path("runs/codec_accuracy"))
     args = parser.parse_args()
     backends = args.backends.split(",")
-    runs = [run for run in RUNS if not args.only or f"{run[0]}:{run[1]}:{run[2]}" in args.only.split(",")]
+    runs = [row for row in RUNS if not args.only or row_key(row) in args.only.split(",")]
+    if not runs:
+        parser.error(f"--only {args.only}: no such row; rows: {', '.join(row_key(row) for row in RUNS)}")
 
     with tempfile.TemporaryDirectory() as folder:
         train_root, val_root = Path(folder) / "train", Path(folder) / "val"
@@ -82,16 +137,17 @@ def main() -> None:
         base = base_recipe(train_root, val_root, args.epochs, args.seed)
         print(f"synthetic_faces: {args.train_samples} training / {args.val_samples} validation faces, "
               f"{args.epochs} epochs, 128x128 crops, hourglass hpm width 64 depth 3, Adam 2e-3 cosine\n")
-        print("| codec | heatmap | precision | NME | FR@0.10 | train img/s | NME (Larq) | FR@0.10 (Larq) "
+        print("| codec | heatmap | precision | options | NME | FR@0.10 | train img/s | NME (Larq) | FR@0.10 (Larq) "
               "| train img/s (Larq) | weights (KiB, as trained) |")
-        print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        for codec, size, precision in runs:
-            torch_result = run_one(base, codec, size, precision, "torch", args.out) if "torch" in backends else None
-            larq_result = (run_one(base, codec, size, precision, "larq", args.out)
+        print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in runs:
+            codec, size, precision, options = row
+            torch_result = run_one(base, row, "torch", args.out) if "torch" in backends else None
+            larq_result = (run_one(base, row, "larq", args.out)
                            if "larq" in backends and precision in ("fp32", "w1a1") else None)
             size_kib = f"{torch_result['size_kib']:.0f}" if torch_result else "n/a"
-            print(f"| {codec} | {size}x{size} | {precision} | {cells(torch_result)} | {cells(larq_result)} "
-                  f"| {size_kib} |", flush=True)
+            print(f"| {codec} | {size}x{size} | {precision} | {options or '-'} | {cells(torch_result)} "
+                  f"| {cells(larq_result)} | {size_kib} |", flush=True)
 
 
 if __name__ == "__main__":
