@@ -1,13 +1,16 @@
 """The binary (w1a1) training options that the benchmarks compare, as recipe overrides.
 
 Shared by ``codec_accuracy.py`` and ``real_photos.py``; a row names its options joined by ``+``
-(``rprelu+shortcut+distilled``). ``two-step`` is a schedule, not an override: each benchmark
-runs its two trainings itself.
+(``rprelu+shortcut+distilled``). ``two-step`` is a schedule, not an override: :func:`two_step`
+gives the recipes of its two trainings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
+
+from edgelmk import recipe
 
 #: option -> recipe overrides ({teacher}: the checkpoint of the float run the row distils from)
 OPTIONS = {"rprelu": ["model.binary_activation=rprelu"], "shortcut": ["model.binary_shortcut=true"],
@@ -29,3 +32,20 @@ def option_names(options: str) -> list[str]:
 def option_overrides(options: str, teacher: Path | None) -> list[str]:
     """The recipe overrides of a row's options (``teacher`` is needed with ``distilled``)."""
     return [override.format(teacher=teacher) for name in option_names(options) for override in OPTIONS[name]]
+
+
+def two_step(config: dict) -> tuple[dict, Callable[[Path], dict]]:
+    """The two-step schedule of a resolved recipe in the same number of epochs: (step one's recipe, step two's
+    recipe from step one's best checkpoint). Step one trains binary activations with real weights for the first
+    half of the epochs (rounded up), step two all binary for the rest, starting from step one's weights."""
+    epochs = config["optim"]["epochs"]
+    if epochs < 2:
+        raise SystemExit(f"the two-step schedule splits the epochs in two: it needs at least 2, the recipe has {epochs}")
+    first_epochs = (epochs + 1) // 2
+    first = recipe.resolve(recipe.apply_overrides(config, ["model.binary_weights=false", f"optim.epochs={first_epochs}"]))
+
+    def second(checkpoint: Path) -> dict:
+        return recipe.resolve(recipe.apply_overrides(config, [f"optim.epochs={epochs - first_epochs}",
+                                                              f"model.init_from={checkpoint}"]))
+
+    return first, second

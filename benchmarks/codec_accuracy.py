@@ -32,7 +32,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from binary_options import OPTIONS, UNAVAILABLE, option_names, option_overrides
+from binary_options import OPTIONS, UNAVAILABLE, option_names, option_overrides, two_step
 from edgelmk import engine, recipe
 from edgelmk.backends import BACKENDS
 from edgelmk.data.synthetic import SyntheticFaces, write_300w_layout
@@ -45,8 +45,10 @@ TEACHER_ROW = ("h3r", 16, "fp32", "")
 RUNS = [(codec, size, "fp32", "") for codec in ("gaussian", "h3r", "dsnt") for size in (16, 32, 64)]
 RUNS += [("h3r", 16, "w8a8", ""), ("h3r", 16, "w1a1", "")]
 RUNS += [("h3r", 16, "w1a1", options) for options in (
-    "rprelu", "shortcut", "two-step", "rprelu+shortcut", "distilled", "distilled+attention",
-    "rprelu+shortcut+distilled+attention", "bop", "bop+rprelu+shortcut+distilled+attention")]
+    "rprelu", "shortcut", "two-step", "rprelu+shortcut", "two-step+shortcut", "two-step+rprelu+shortcut",
+    "distilled", "distilled+attention", "rprelu+shortcut+distilled+attention",
+    "two-step+shortcut+distilled+attention", "two-step+rprelu+shortcut+distilled+attention",
+    "bop", "bop+shortcut")]
 
 
 def row_key(row: tuple) -> str:
@@ -89,14 +91,10 @@ def run_one(base: dict, row: tuple, backend: str, out_dir: Path) -> dict | None:
     folder = folder_of(row, backend, out_dir)
     histories = []
     if "two-step" in options:  # binary activations and real weights first, then all binary from there
-        first_epochs = (config["optim"]["epochs"] + 1) // 2
-        first = recipe.resolve(recipe.apply_overrides(config, ["model.binary_weights=false",
-                                                               f"optim.epochs={first_epochs}"]))
+        first, second = two_step(config)
         trainer, _ = fit(first, folder / "step1")
         histories.append(trainer.history)
-        config = recipe.resolve(recipe.apply_overrides(config, [
-            f"optim.epochs={config['optim']['epochs'] - first_epochs}",
-            f"model.init_from={folder / 'step1' / trainer.backend.best}"]))
+        config = second(folder / "step1" / trainer.backend.best)
     trainer, report = fit(config, folder)
     histories.append(trainer.history)
     images = sum(len(history) for history in histories) * trainer.run.steps_per_epoch * config["data"]["batch_size"]

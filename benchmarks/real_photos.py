@@ -19,12 +19,12 @@ call p50), then the issue's goals. Every run folder is resumable: rerunning cont
 dlib comes from the prebuilt wheel (no compiler): ``pip install dlib-bin``.
 
 ``--binary-rows`` adds w1a1 rows at the largest N with binary training options
-(``binary_options.py``: ``rprelu``, ``shortcut``, ``distilled`` from the fp32 row of the same start,
-``attention``), for each start; ``--starts scratch`` leaves out the pretraining and fine-tuning.
+(``binary_options.py``: ``rprelu``, ``shortcut``, ``two-step``, ``distilled`` from the fp32 row of
+the same start, ``attention``), for each start; ``--starts scratch`` leaves out the pretraining and fine-tuning.
 
 Usage: python benchmarks/real_photos.py [--sizes 50,100,250] [--pretrained CKPT] [--out runs/real_photos]
        [--starts scratch,fine-tuned] [--binary-rows rprelu+shortcut,distilled]
-       python benchmarks/real_photos.py --quick     (a smoke run of every path: tiny networks, one epoch)
+       python benchmarks/real_photos.py --quick     (a smoke run of every path: tiny networks, two epochs)
 LCE on x86_64 runs reference kernels: its latency here is not an ARM device's.
 """
 
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from binary_options import option_names, option_overrides
+from binary_options import option_names, option_overrides, two_step
 from edgelmk import engine, metrics
 from edgelmk import recipe as recipes
 from edgelmk.data import DATASETS
@@ -56,7 +56,7 @@ FINETUNE_RECIPE = REPO / "recipes" / "finetune_helen29_{precision}.yaml"
 #: training epochs by number of photos: about the same number of steps for the small sets
 EPOCHS = {50: 60, 100: 40, 250: 24}
 #: what --quick changes in every recipe: a network and a budget that only prove the paths work
-QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heatmap_hw=[8,8]", "optim.epochs=1",
+QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heatmap_hw=[8,8]", "optim.epochs=2",
          "data.batch_size=4"]
 QUICK_PRETRAIN = QUICK + ["data.train.num_samples=16", "data.val.num_samples=8"]
 DEPLOYED = {"fp32": ("tflite", True), "w1a1": ("lce", False)}
@@ -180,7 +180,7 @@ def main() -> None:
     parser.add_argument("--pretrained", type=Path, help="a finished recipes/pretrain_faces_cofw.yaml checkpoint")
     parser.add_argument("--out", type=Path, default=Path("runs/real_photos"))
     parser.add_argument("--runs", type=int, default=100, help="timed predictions per deployed model")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, one epoch, tiny dlib")
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, two epochs, tiny dlib")
     parser.add_argument("--starts", default="scratch,fine-tuned", help="scratch and/or fine-tuned, comma-separated")
     parser.add_argument("--binary-rows", default="", help="comma-separated w1a1 option sets for extra rows at the "
                                                            "largest N, e.g. rprelu+shortcut,distilled")
@@ -214,7 +214,13 @@ def main() -> None:
                 name = f"{precision} {start}" + (f" {options}" if options else "")
                 folder = args.out / f"n{size}_{name.replace(' ', '_').replace('+', '-')}"
                 print(f"N={size} {name}: {config['optim']['epochs']} epochs ...", flush=True)
+                step_one_s = 0.0
+                if "two-step" in option_names(options):
+                    first, second = two_step(config)
+                    step_one, step_one_s = train(first, folder / "step1")
+                    config = second(step_one)
                 checkpoint, seconds = train(config, folder)
+                seconds += step_one_s
                 report, _ = engine.load_checkpoint(checkpoint, "cpu").evaluate()
                 rows[size, f"edgelmk {name}"] = {"NME": report["NME"], "FR@0.10": report["FR@0.10"],
                                                  "train_s": seconds, "checkpoint": checkpoint, "config": config,

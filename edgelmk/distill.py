@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from edgelmk.codecs import CODECS
 from edgelmk.errors import RecipeError
 
+
 @dataclass(frozen=True)
 class DistillSpec:
     """A checked ``distill`` section.
