@@ -16,8 +16,6 @@ from edgelmk import recipe
 OPTIONS = {"rprelu": ["model.binary_activation=rprelu"], "shortcut": ["model.binary_shortcut=true"],
            "two-step": [], "distilled": ["distill.teacher={teacher}"], "attention": ["distill.attention=1.0"],
            "bop": ["optim.name=bop"]}
-#: options a backend cannot train (Bop is Larq's)
-UNAVAILABLE = {"torch": {"bop"}, "larq": set()}
 
 
 def option_names(options: str) -> list[str]:

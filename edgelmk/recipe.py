@@ -46,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "loss": OPEN,
     "optim": {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "epochs": 10, "schedule": "cosine",
               "warmup_epochs": 0,
-              # bop (larq backend): Helwegen et al.'s Bop flips binary weights, Adam trains the rest
+              # bop: Helwegen et al.'s Bop flips the binary weights, Adam (optim.lr, the schedule) trains the rest
               "bop_threshold": 1e-8, "bop_gamma": 1e-4,
               "amp": "none",  # mixed precision: bf16 | fp16 (with loss scaling) | none
               "channels_last": False,  # NHWC memory layout (faster convolutions on GPUs and some CPUs)

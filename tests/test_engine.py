@@ -128,7 +128,8 @@ def test_training_writes_checkpoints_logs_and_a_report(finished_runs, backend):
 #: data-loading worker that lives across epochs; Bop's gradient averages (Larq's CaseOptimizer)
 RESUME_CASES = [("torch", "w1a1", "h3r", {}), ("torch", "fp32", "gaussian", {}), ("torch", "fp32", "dsnt", {}),
                 ("torch", "w1a1", "h3r", {"optim.amp": "fp16", "data.micro_batch_size": 4, "data.workers": 1}),
-                ("larq", "w1a1", "h3r", {}), ("larq", "w1a1", "h3r", {"optim.name": "bop"})]
+                ("larq", "w1a1", "h3r", {}), ("torch", "w1a1", "h3r", {"optim.name": "bop"}),
+                ("larq", "w1a1", "h3r", {"optim.name": "bop"})]
 
 
 @pytest.mark.parametrize("name, precision, codec, changes", RESUME_CASES)

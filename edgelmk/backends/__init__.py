@@ -119,7 +119,7 @@ class Backend:
         architectures: the ``model.name`` architectures it builds.
         module: the module whose ``ENGINE`` implements :class:`Engine`.
         options: the :data:`TRAINING_OPTIONS` it implements (the others must keep their defaults).
-        optimizers: the ``optim.name`` optimizers it implements.
+        decay_with_bop: whether ``optim.weight_decay`` applies to the real-valued weights under ``optim.name: bop``.
         distributed: whether it trains in several processes (torchrun).
     """
 
@@ -131,7 +131,7 @@ class Backend:
     architectures: tuple[str, ...]
     module: str
     options: tuple[tuple[str, str], ...]
-    optimizers: tuple[str, ...]
+    decay_with_bop: bool
     distributed: bool
 
     @property
@@ -182,21 +182,16 @@ class Backend:
 
     def option_problems(self, config: dict) -> list[str]:
         """A message for each :data:`TRAINING_OPTIONS` key this backend does not implement but the recipe sets, and
-        for an optimizer it does not have."""
+        for weight decay under Bop where it has none."""
         from edgelmk.recipe import DEFAULTS
 
         problems = [f"{section}.{key}: the {self.name} backend does not implement it (the torch backend does, and "
                     f"trains the same networks); leave it at {DEFAULTS[section][key]!r} or --set model.backend=torch"
                     for section, key in TRAINING_OPTIONS
                     if (section, key) not in self.options and config[section][key] != DEFAULTS[section][key]]
-        optimizer = config["optim"]["name"]
-        if optimizer not in self.optimizers:
-            others = [b.name for b in BACKENDS.values() if optimizer in b.optimizers]
-            problems.append(f"optim.name: the {self.name} backend has {', '.join(self.optimizers)}; {optimizer} needs "
-                            f"model.backend={' or '.join(others)}")
-        elif optimizer == "bop" and config["optim"]["weight_decay"]:
-            problems.append("optim.weight_decay: bop trains the real-valued weights with Adam without weight decay; "
-                            "set it to 0")
+        if config["optim"]["name"] == "bop" and config["optim"]["weight_decay"] and not self.decay_with_bop:
+            problems.append("optim.weight_decay: with bop the larq backend trains the real-valued weights with Adam "
+                            "without weight decay (Larq's CaseOptimizer takes legacy Keras optimizers only); set it to 0")
         return problems
 
 
@@ -206,9 +201,9 @@ TRAINING_OPTIONS = (("data", "micro_batch_size"), ("optim", "amp"), ("optim", "c
 
 BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (
     Backend("torch", "PyTorch", "torch", ".pt", tuple(PRECISIONS), ("hourglass", "mobile"),
-            "edgelmk.backends.torch_engine", TRAINING_OPTIONS, ("adam", "adamw", "sgd"), distributed=True),
+            "edgelmk.backends.torch_engine", TRAINING_OPTIONS, decay_with_bop=True, distributed=True),
     Backend("larq", "Keras + Larq", "tflite", ".larq.npz", KERAS_PRECISIONS, ("hourglass",),
-            "edgelmk.backends.larq_engine", (), ("adam", "adamw", "sgd", "bop"), distributed=False),
+            "edgelmk.backends.larq_engine", (), decay_with_bop=False, distributed=False),
 )}
 DEFAULT = "torch"
 

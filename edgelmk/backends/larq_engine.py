@@ -49,10 +49,10 @@ def build_optimizer(config: dict):
     """Adam, AdamW or SGD (momentum 0.9) from ``optim``; Keras applies weight decay decoupled (AdamW-style).
 
     ``bop``: Larq's Bop (Helwegen et al., NeurIPS 2019, https://arxiv.org/abs/1906.02107) for the
-    binary convolutions' kernels, which it flips when the moving average of their gradients (rate
-    ``bop_gamma``) passes ``bop_threshold`` with the weight's sign (it changes signs only: each
-    kernel's mean |weight|, the per-channel scale, stays as initialised); Adam at ``optim.lr``
-    trains the rest. Larq's CaseOptimizer takes only legacy Keras optimizers.
+    binary convolutions' kernels, kept at +-1 (so each channel's mean |kernel| scale is 1), flipped
+    when the moving average of their gradients (rate ``bop_gamma``) passes ``bop_threshold`` against
+    the weight's sign; Adam at ``optim.lr`` trains the rest. Larq's CaseOptimizer takes only legacy
+    Keras optimizers (the PyTorch backend's twin: :mod:`edgelmk.nn.bop`).
     """
     optim = config["optim"]
     if optim["name"] == "bop":

@@ -26,9 +26,11 @@ from edgelmk.distill import attention_points
 from edgelmk.engine import PreparedRun, lr_factor, read_teacher
 from edgelmk.errors import CheckpointError, TrainingError
 from edgelmk.nn import MODELS
+from edgelmk.nn.bop import Bop
 from edgelmk.nn.decoders import output_activation
 from edgelmk.nn.distill import Distillation
 from edgelmk.nn.losses import build_loss
+from edgelmk.nn.quant import BinaryConv2d
 from edgelmk.processes import SINGLE_PROCESS, BatchPlan, batch_plan, launch_of
 
 
@@ -56,13 +58,21 @@ def model_of_weights(weights: CheckpointWeights) -> torch.nn.Module:
     return model
 
 
-def build_optimizer(config: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
-    """Adam, AdamW or SGD (momentum 0.9) from ``optim``."""
+def build_optimizer(config: dict, model: torch.nn.Module) -> tuple[torch.optim.Optimizer, Bop | None]:
+    """(Adam, AdamW or SGD (momentum 0.9) from ``optim``, None); with ``bop``: (Adam for the real-valued weights,
+    :class:`edgelmk.nn.bop.Bop` for the binary convolutions' weights), as the Larq backend's CaseOptimizer."""
     optim = config["optim"]
+    parameters, bop = list(model.parameters()), None
+    if optim["name"] == "bop":
+        binary = [module.weight for module in model.modules()
+                  if isinstance(module, BinaryConv2d) and module.binary_weights]
+        if binary:  # none in fp32 models or with real weights (step one of the two-step schedule)
+            bop = Bop(binary, threshold=optim["bop_threshold"], gamma=optim["bop_gamma"])
+            parameters = [p for p in parameters if all(p is not weight for weight in binary)]
     if optim["name"] == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=optim["lr"], momentum=0.9, weight_decay=optim["weight_decay"])
+        return torch.optim.SGD(parameters, lr=optim["lr"], momentum=0.9, weight_decay=optim["weight_decay"]), bop
     optimizer_class = torch.optim.AdamW if optim["name"] == "adamw" else torch.optim.Adam
-    return optimizer_class(model.parameters(), lr=optim["lr"], weight_decay=optim["weight_decay"])
+    return optimizer_class(parameters, lr=optim["lr"], weight_decay=optim["weight_decay"]), bop
 
 
 class SampleStream(torch.utils.data.Dataset):
@@ -160,7 +170,7 @@ class TorchSession:
         self.description = self._describe(launch)
         self.loss = build_loss(run.loss)
         self.distillation = self._distillation() if run.distill else None
-        self.optimizer = build_optimizer(config, self.model)
+        self.optimizer, self.bop = build_optimizer(config, self.model)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_factor(config, run.steps_per_epoch))
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.optim["amp"] == "fp16")
         self.order = EpochOrder(len(run.samples), config["seed"], self.plan, launch.rank)
@@ -243,11 +253,16 @@ class TorchSession:
             total = self.processes.mean(total)
         value = float(total.item())
         if math.isfinite(value):  # otherwise the loop stops; the weights are not stepped with it
-            self.scaler.step(self.optimizer)
+            for optimizer in self._optimizers():
+                self.scaler.step(optimizer)
             self.scaler.update()
             self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        for optimizer in self._optimizers():
+            optimizer.zero_grad(set_to_none=True)
         return value
+
+    def _optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.optimizer] + ([self.bop] if self.bop else [])
 
     def learning_rate(self) -> float:
         return self.scheduler.get_last_lr()[0]
@@ -271,10 +286,11 @@ class TorchSession:
             state[name].copy_(torch.from_numpy(np.asarray(value)))
 
     def save(self, path: Path, state: dict[str, Any]) -> None:
-        scaler = {"scaler": self.scaler.state_dict()} if self.scaler.is_enabled() else {}
+        extra = {"scaler": self.scaler.state_dict()} if self.scaler.is_enabled() else {}
+        extra.update({"bop": self.bop.state_dict()} if self.bop else {})
         checkpoint.save_atomic({**state, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                                 "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-                                **scaler}, path)
+                                **extra}, path)
 
     def restore(self, path: Path) -> dict[str, Any]:
         state = checkpoint.load(path)
@@ -285,6 +301,8 @@ class TorchSession:
             raise TrainingError(f"{path} does not fit this model: {str(error).splitlines()[0]}") from None
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        if self.bop:
+            self.bop.load_state_dict(state["bop"])
         if self.scaler.is_enabled() and "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
         torch.set_rng_state(state["torch_rng"])
