@@ -28,7 +28,7 @@ def quickstart(tmp_path_factory):
 def test_quickstart_binarized_network_beats_the_mean_shape(quickstart):
     folder, trainer, report = quickstart
     baseline = trainer.mean_shape_baseline()
-    # measured here: NME 0.083 against 0.273 for the mean shape
+    # measured here: NME 0.069 against 0.273 for the mean shape (0.083 before shortcuts and Bop)
     assert report["NME"] < 0.12 and report["NME"] < baseline["NME"] / 2
     assert (folder / "best.pt").exists() and (folder / "last.pt").exists()
 
