@@ -121,9 +121,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/codec_accuracy"))
     args = parser.parse_args()
     backends = args.backends.split(",")
-    runs = [row for row in RUNS if not args.only or row_key(row) in args.only.split(",")]
-    if not runs:
-        parser.error(f"--only {args.only}: no such row; rows: {', '.join(row_key(row) for row in RUNS)}")
+    wanted = args.only.split(",") if args.only else [row_key(row) for row in RUNS]
+    unknown = [key for key in wanted if key not in {row_key(row) for row in RUNS}]
+    if unknown:
+        parser.error(f"--only {unknown[0]}: no such row; rows: {', '.join(row_key(row) for row in RUNS)}")
+    runs = [row for row in RUNS if row_key(row) in wanted]
 
     with tempfile.TemporaryDirectory() as folder:
         train_root, val_root = Path(folder) / "train", Path(folder) / "val"

@@ -68,7 +68,8 @@ def hourglass_config(num_keypoints: int, input_hw: Sequence[int], heatmap_hw: Se
         stacks: number of hourglasses (intermediate supervision after each).
         binary_activation: what follows each binary conv, one of :data:`BINARY_ACTIVATIONS` (``rprelu``:
             ReActNet's RPReLU).
-        binary_shortcut: add each binary unit's real-valued input to its output where the shapes agree (Bi-Real).
+        binary_shortcut: add each binary unit's real-valued input to its output where the shapes agree (Bi-Real,
+            :func:`shortcut_fits`).
         binary_weights: false keeps the weights real with binary activations (step one of the two-step schedule).
         mean, std: per-channel RGB normalisation of 0..1 pixels.
 
@@ -108,6 +109,11 @@ def binary_options(config: dict[str, Any]) -> dict[str, Any]:
     (their defaults for configs written before they existed)."""
     defaults = recipe_defaults("hourglass")
     return {key: config.get(key, defaults[key]) for key in ("binary_activation", "binary_shortcut", "binary_weights")}
+
+
+def shortcut_fits(in_channels: int, out_channels: int, stride: int) -> bool:
+    """Whether a w1a1 unit gets ``binary_shortcut``'s real-valued shortcut: where input and output shapes agree."""
+    return in_channels == out_channels and stride == 1
 
 
 def stem_channels(config: dict[str, Any]) -> int:

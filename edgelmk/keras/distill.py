@@ -11,7 +11,7 @@ from typing import Sequence
 from edgelmk.backends import CheckpointWeights
 from edgelmk.distill import DistillSpec
 from edgelmk.keras.layers import keras, tf
-from edgelmk.keras.losses import build_loss
+from edgelmk.keras.losses import build_loss, spatial_softmax
 from edgelmk.keras.models import build_mirror
 from edgelmk.keras.weights import load_torch_weights
 from edgelmk.losses import LOSSES
@@ -43,13 +43,6 @@ def attention_loss(student: Sequence, teacher: Sequence):
                      for s, t in zip(student, teacher)]) / float(len(student))
 
 
-def _softmax_maps(maps):
-    """Softmax over the pixels of each NHWC map."""
-    shape = tf.shape(maps)
-    flat = tf.reshape(maps, (shape[0], shape[1] * shape[2], shape[3]))
-    return tf.reshape(tf.nn.softmax(flat, axis=1), shape)
-
-
 class Distillation:
     """The loss of a distilled run (see :class:`edgelmk.nn.distill.Distillation`).
 
@@ -65,8 +58,8 @@ class Distillation:
 
     def __call__(self, outputs: list, features: list, teacher_maps, teacher_features: list, batch: dict):
         weight = self.spec.weight
-        targets = {"heatmaps": tf.stop_gradient(_softmax_maps(teacher_maps) if self.softmax_targets else teacher_maps),
-                   "weights": tf.ones_like(batch["weights"])}
+        maps = spatial_softmax(teacher_maps) if self.softmax_targets else teacher_maps
+        targets = {"heatmaps": tf.stop_gradient(maps), "weights": tf.ones_like(batch["weights"])}
         loss = (1 - weight) * self.ground_truth(outputs, batch) + weight * self.soft(outputs, targets)
         if self.spec.attention:
             loss += self.spec.attention * attention_loss(features, [tf.stop_gradient(t) for t in teacher_features])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgelmk.architecture import KERAS_PRECISIONS, binary_options, stem_blocks, stem_channels
+from edgelmk.architecture import KERAS_PRECISIONS, binary_options, shortcut_fits, stem_blocks, stem_channels
 from edgelmk.keras.layers import BinaryConv2D, PixelNormalization, finish_model, keras, rprelu
 
 BN_EPSILON = 1e-5  # PyTorch's default
@@ -47,7 +47,7 @@ class _Builder:
         """BN -> binary conv [+ input] [-> RPReLU], as :class:`edgelmk.nn.quant.BinaryUnit`."""
         y = BinaryConv2D(filters, kernel, binary_weights=self.binary["binary_weights"],
                          name=f"{name}.1")(self.batch_norm(f"{name}.0", x))
-        if self.binary["binary_shortcut"] and x.shape[-1] == filters:
+        if self.binary["binary_shortcut"] and shortcut_fits(x.shape[-1], filters, 1):
             y = keras.layers.Add(name=f"{name}.shortcut")([y, x])
         return rprelu(f"{name}.rprelu", y) if self.binary["binary_activation"] == "rprelu" else y
 

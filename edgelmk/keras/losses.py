@@ -25,6 +25,11 @@ def _flat(maps):
     return tf.reshape(maps, (shape[0], shape[1] * shape[2], shape[3]))
 
 
+def spatial_softmax(maps):
+    """Softmax over the h x w pixels of each (N, h, w, K) map."""
+    return tf.reshape(tf.nn.softmax(_flat(maps), axis=1), tf.shape(maps))
+
+
 def heatmap_mse(output, batch):
     """Masked MSE to Gaussian heatmaps (mean over pixels, then over keypoints)."""
     return _masked_mean(tf.reduce_mean(tf.square(output - batch["heatmaps"]), axis=(1, 2)), batch["weights"])
@@ -46,7 +51,7 @@ def dsnt_loss(regularization: float) -> Callable:
     """Euclidean distance of the soft-argmax to ``coords`` + ``regularization`` x Jensen-Shannon to the target."""
 
     def loss(output, batch):
-        probabilities = tf.reshape(tf.nn.softmax(_flat(output), axis=1), tf.shape(output))
+        probabilities = spatial_softmax(output)
         height, width = output.shape[1], output.shape[2]
         x = tf.reduce_sum(tf.reduce_sum(probabilities, axis=1) * _pixel_centres(width)[None, :, None], axis=1)
         y = tf.reduce_sum(tf.reduce_sum(probabilities, axis=2) * _pixel_centres(height)[None, :, None], axis=1)

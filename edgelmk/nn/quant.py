@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from edgelmk.architecture import PRECISIONS, binary_options
+from edgelmk.architecture import PRECISIONS, binary_options, shortcut_fits
 
 
 class SignSTE(torch.autograd.Function):
@@ -116,7 +116,7 @@ class BinaryUnit(nn.Module):
         self.add_module("0", nn.BatchNorm2d(in_channels))
         self.add_module("1", BinaryConv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2,
                                           binary_weights))
-        self.shortcut = shortcut and in_channels == out_channels and stride == 1
+        self.shortcut = shortcut and shortcut_fits(in_channels, out_channels, stride)
         self.rprelu = RPReLU(out_channels) if activation == "rprelu" else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
