@@ -69,6 +69,23 @@ def operator_counts(flatbuffer: bytes) -> Counter:
     return counts
 
 
+def without_intermediate_names(flatbuffer: bytes) -> bytes:
+    """The same model with its intermediate tensors unnamed (TensorFlow writes each one's op path).
+
+    The names are 4 to 5% of a small model's file and nothing runs on them; the input and output
+    tensors keep theirs and the signature its entries, so ``get_input_details``, signature runners
+    and the Android demo see what they saw before (Netron shows the intermediate tensors unnamed).
+    """
+    utils = require("tensorflow.lite.tools.flatbuffer_utils", "tflite", "writing TFLite files")
+    model = utils.convert_bytearray_to_object(flatbuffer)
+    for graph in model.subgraphs:
+        named = {int(index) for index in (*graph.inputs, *graph.outputs)}
+        for index, tensor in enumerate(graph.tensors):
+            if index not in named:
+                tensor.name = None
+    return bytes(utils.convert_object_to_bytearray(model))
+
+
 def keras_mirror(trained):
     """The Keras model equal to a trained model of either backend, ending with its codec's output activation."""
     return trained.backend.engine().export_mirror(trained.model, trained.config["model"]["name"],
@@ -97,7 +114,7 @@ def export_tflite(trained, path: Path, int8: bool, calibration: np.ndarray) -> d
         converter.inference_output_type = tf.int8
         if not int8_per_channel(trained.config["model"]["name"]):
             converter._experimental_disable_per_channel = True  # TensorFlow's switch to per-tensor weight scales
-    flatbuffer = converter.convert()
+    flatbuffer = without_intermediate_names(converter.convert())
     path.write_bytes(flatbuffer)
     return tensor_descriptions(flatbuffer)
 
@@ -109,7 +126,7 @@ def export_lce(trained, path: Path, int8: bool, calibration: np.ndarray) -> dict
     """
     mirror = keras_mirror(trained)
     lce = require("larq_compute_engine", "tflite", "LCE export")
-    flatbuffer = lce.convert_keras_model(mirror)
+    flatbuffer = without_intermediate_names(lce.convert_keras_model(mirror))
     path.write_bytes(flatbuffer)
     if not operator_counts(flatbuffer)["LceBconv2d"]:
         raise RuntimeError(f"{path}: LCE's converter produced no LceBconv2d op; the binary layers were not recognized")

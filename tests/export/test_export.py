@@ -120,6 +120,17 @@ def test_mobile_int8_tflite_is_plain_int8_operators_with_per_tensor_weights(expo
     assert convolution_tensors and all(d["quantization_parameters"]["scales"].size == 1 for d in convolution_tensors)
 
 
+def test_tflite_files_name_only_their_input_and_output_tensors(export_factory):
+    optional_import("tensorflow")
+    folder = export_factory("tflite", int8=True, precision="fp32", model="mobile")[1]
+    interpreter = LandmarkModel(folder / "model.tflite").interpreter.interpreter
+    ends = {d["index"] for d in (*interpreter.get_input_details(), *interpreter.get_output_details())}
+    names = {d["index"]: d["name"] for d in interpreter.get_tensor_details()}
+    assert len(names) > 20 and all(names[index] for index in ends)
+    assert not [name for index, name in names.items() if name and index not in ends]
+    assert interpreter.get_signature_list()["serving_default"]["inputs"] == ["image"]
+
+
 @pytest.mark.parametrize("model", ["hourglass", "bireal"])
 def test_lce_has_binary_ops_and_its_interpreter_matches_pytorch(export_factory, model):
     optional_import("larq_compute_engine")
