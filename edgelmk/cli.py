@@ -197,7 +197,9 @@ def data_show(name: str, root: str | None, ann: str | None, split: str | None, s
 @click.option("--n", "count", default=1000, show_default=True, help="Number of faces.")
 @click.option("--seed", default=0, show_default=True, help="Base seed (sample i uses (seed, i)).")
 @click.option("--size", default=256, show_default=True, help="Image side in pixels.")
-def data_synth(out: str, count: int, seed: int, size: int) -> None:
+@click.option("--generator", "version", type=click.Choice(["1", "2"]), default="1", show_default=True,
+              help="synthetic_faces version: 1 flat drawing, 2 lit head, textured skin, natural backgrounds.")
+def data_synth(out: str, count: int, seed: int, size: int, version: str) -> None:
     """Write synthetic faces in 300W's native layout (PNG + 1-based .pts).
 
     The folder then loads with the 300w reader: edgelmk data check 300w --root OUT
@@ -209,7 +211,7 @@ def data_synth(out: str, count: int, seed: int, size: int) -> None:
 
     if count < 1 or size < 16:
         raise click.BadParameter("--n must be >= 1 and --size >= 16")
-    dataset = SyntheticFaces(num_samples=count, image_hw=(size, size), seed=seed)
+    dataset = SyntheticFaces(num_samples=count, image_hw=(size, size), seed=seed, version=int(version))
     with progress_bar(count, "writing faces") as bar:
         folder = write_300w_layout(dataset, out, count, progress=bar.update)
     click.echo(f"wrote {count} faces to {folder}")

@@ -47,15 +47,26 @@ def _arc(start: float, stop: float, count: int) -> np.ndarray:
     return np.linspace(start, stop, count)
 
 
-def face_shape_3d(rng: np.random.Generator) -> np.ndarray:
-    """A random identity and expression: (68, 3) points in 300W order."""
+#: version 2's proportions, from the canons of facial proportion: the nose tip about a fifth of
+#: the eye-to-chin height above the nose's base and the alae between them; the brows closer to the
+#: eyes and level, the mouth a third of the way from the nose's base to the chin (version 1 put the
+#: tip nearly level with the base, the alae below it, the brows high and the mouth low)
+ANTHROPOMETRIC = {"brow_lift": (0.05, 0.17), "brow_inner_lift": 0.05, "nose_length": (0.29, 0.46),
+                  "tip_above_base": 0.13, "alae_above_base": 0.08, "mouth_y": (0.47, 0.63)}
+#: version 1's, kept so that its faces stay the same
+FIRST = {"brow_lift": (0.12, 0.28), "brow_inner_lift": 0.0, "nose_length": (0.38, 0.55), "tip_above_base": 0.04,
+         "alae_above_base": -0.04, "mouth_y": (0.52, 0.68)}
+
+
+def face_shape_3d(rng: np.random.Generator, proportions: dict = FIRST) -> np.ndarray:
+    """A random identity and expression: (68, 3) points in 300W order (:data:`FIRST` or :data:`ANTHROPOMETRIC`)."""
     width, length = rng.uniform(0.85, 1.12), rng.uniform(0.9, 1.12)
     chin_narrow = rng.uniform(0.05, 0.3)
     eye_y, eye_gap, eye_width = rng.uniform(-0.24, -0.12), rng.uniform(0.15, 0.24), rng.uniform(0.3, 0.42)
     eye_open = rng.uniform(0.02, 0.1)  # half height; near 0 is a blink
-    brow_lift, brow_arch = rng.uniform(0.12, 0.28), rng.uniform(0.02, 0.12)
-    nose_length, nose_width = rng.uniform(0.38, 0.55), rng.uniform(0.14, 0.26)
-    mouth_y, mouth_half_width = rng.uniform(0.52, 0.68), rng.uniform(0.24, 0.4)
+    brow_lift, brow_arch = rng.uniform(*proportions["brow_lift"]), rng.uniform(0.02, 0.12)
+    nose_length, nose_width = rng.uniform(*proportions["nose_length"]), rng.uniform(0.14, 0.26)
+    mouth_y, mouth_half_width = rng.uniform(*proportions["mouth_y"]), rng.uniform(0.24, 0.4)
     upper_lip, lower_lip = rng.uniform(0.04, 0.1), rng.uniform(0.05, 0.12)
     mouth_open, smile = rng.uniform(0, 0.22) * (rng.random() < 0.5), rng.uniform(-0.05, 0.1)
 
@@ -69,14 +80,15 @@ def face_shape_3d(rng: np.random.Generator) -> np.ndarray:
     # brows 17..21 (subject's right, image left, outer to inner) and 22..26 (inner to outer)
     t = _arc(0, 1, 5)
     brow_x = -(eye_gap + eye_width * 1.15) + t * eye_width * 1.1
-    brow_y = eye_y - brow_lift - brow_arch * np.sin(np.pi * (0.3 + 0.7 * t))
+    brow_y = eye_y - brow_lift - brow_arch * np.sin(np.pi * (0.3 + 0.7 * t)) - proportions["brow_inner_lift"] * t
     points[17:22] = np.stack([brow_x, brow_y, 0.08 + 0.12 * t], axis=-1)
     points[22:27] = points[21:16:-1] * [-1, 1, 1]
     # nose bridge 27..30 and base 31..35
     bridge_t = _arc(0, 1, 4)
     points[27:31] = np.stack([np.zeros(4), eye_y + bridge_t * nose_length, 0.2 + 0.35 * bridge_t], axis=-1)
     base_x = _arc(-nose_width, nose_width, 5)
-    base_y = eye_y + nose_length + 0.08 - 0.04 * np.cos(np.pi * (base_x / nose_width) / 2) ** 2
+    tip_to_base, tip_to_alae = proportions["tip_above_base"], proportions["tip_above_base"] - proportions["alae_above_base"]
+    base_y = eye_y + nose_length + tip_to_alae + (tip_to_base - tip_to_alae) * np.cos(np.pi * (base_x / nose_width) / 2) ** 2
     points[31:36] = np.stack([base_x, base_y, 0.32 + 0.08 * np.cos(np.pi * base_x / nose_width / 2)], axis=-1)
     # eyes: 36..41 (right: outer, top, top, inner, bottom, bottom) and 42..47 (left: inner ... outer ...)
     eye_angles = np.array([np.pi, 2 * np.pi / 3, np.pi / 3, 0.0, -np.pi / 3, -2 * np.pi / 3])
@@ -224,6 +236,118 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     return {"pupils": np.array(pupils), "brow_half_width": np.asarray(max(1, int(round(brow_thickness))) / 2)}
 
 
+#: the generator versions ``synthetic_faces`` offers (its ``version`` key; see :class:`SyntheticFaces`)
+VERSIONS = (1, 2)
+
+
+def _bumps(shape_hw: tuple[int, int], centres: np.ndarray, heights: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """(H, W) float32 sum of Gaussian bumps: ``heights[i] * exp(-|p - centres[i]|^2 / (2 sigmas[i]^2))`` (pixels)."""
+    rows, columns = np.mgrid[0:shape_hw[0], 0:shape_hw[1]].astype(np.float32)
+    total = np.zeros(shape_hw, np.float32)
+    for (x, y), height, sigma in zip(centres, heights, sigmas):
+        total += height * np.exp(-((columns - x) ** 2 + (rows - y) ** 2) / (2 * sigma ** 2))
+    return total
+
+
+def head_relief(mask: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """(H, W) float32 height toward the camera, pixels, of the head inside ``mask`` (uint8, 255 inside).
+
+    A dome over the silhouette (from its distance transform), the nose ridge and tip, cheekbones,
+    brow ridges and chin raised, the eye sockets and the mouth's corners sunk; smoothed.
+    """
+    cv2 = optional.cv2()
+    face_width = float(np.linalg.norm(keypoints[16] - keypoints[0])) + 1e-6
+    distance = cv2.distanceTransform((mask > 127).astype(np.uint8), cv2.DIST_L2, 5)
+    radius = float(distance.max()) + 1e-6
+    inside = np.clip(distance / radius, 0, 1)
+    height = np.sqrt(1 - (1 - inside) ** 2) * radius * 0.8
+    eyes = np.stack([keypoints[36:42].mean(axis=0), keypoints[42:48].mean(axis=0)])
+    features = [(keypoints[30], 0.2, 0.07), (keypoints[29], 0.14, 0.06), (keypoints[28], 0.09, 0.05),
+                (keypoints[33], 0.08, 0.06), (keypoints[8], 0.05, 0.1),
+                (eyes[0], -0.1, 0.09), (eyes[1], -0.1, 0.09),
+                (keypoints[19] - [0, 0.02 * face_width], 0.05, 0.1), (keypoints[24] - [0, 0.02 * face_width], 0.05, 0.1),
+                ((keypoints[2] + keypoints[31]) / 2, 0.05, 0.12), ((keypoints[14] + keypoints[35]) / 2, 0.05, 0.12),
+                (keypoints[48], -0.03, 0.05), (keypoints[54], -0.03, 0.05)]
+    centres = np.array([point for point, _, _ in features])
+    heights = np.array([amount for _, amount, _ in features]) * face_width
+    sigmas = np.array([width for _, _, width in features]) * face_width
+    height += _bumps(mask.shape, centres, heights, sigmas) * (mask > 0)
+    return cv2.GaussianBlur(height, (0, 0), max(0.5, 0.02 * face_width))
+
+
+def shade(image: np.ndarray, mask: np.ndarray, relief: np.ndarray, rng: np.random.Generator) -> None:
+    """Light the surface ``relief`` (pixels) inside ``mask``, in place: ambient + Lambertian + Blinn-Phong specular.
+
+    One distant light from a random direction in front of the face (above it more often than
+    below), a random ambient share, shininess and specular strength.
+    """
+    cv2 = optional.cv2()
+    normal = np.stack([-cv2.Sobel(relief, cv2.CV_32F, 1, 0, ksize=3) / 8,
+                       -cv2.Sobel(relief, cv2.CV_32F, 0, 1, ksize=3) / 8, np.ones_like(relief)], axis=-1)
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    light = np.array([rng.uniform(-1, 1), rng.uniform(-1, 0.4), rng.uniform(0.3, 1.2)])  # y down: above is negative
+    light /= np.linalg.norm(light)
+    half_vector = (light + [0, 0, 1]) / np.linalg.norm(light + [0, 0, 1])
+    ambient = rng.uniform(0.25, 0.6)
+    diffuse = np.clip(normal @ light.astype(np.float32), 0, 1)
+    specular = rng.uniform(0, 60) * np.clip(normal @ half_vector.astype(np.float32), 0, 1) ** rng.uniform(8, 40)
+    lit = image * (ambient + (1 - ambient) * diffuse)[..., None] * rng.uniform(1.0, 1.4) + specular[..., None]
+    weight = (mask.astype(np.float32) / 255)[..., None]
+    image[:] = image * (1 - weight) + lit * weight
+
+
+def skin_texture(image: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:
+    """Blotchy low-frequency albedo variation and fine pore noise on the skin inside ``mask``, in place."""
+    cv2 = optional.cv2()
+    height, width = mask.shape
+    coarse = rng.normal(0, 1, (max(2, height // 12), max(2, width // 12))).astype(np.float32)
+    blotches = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) * rng.uniform(0.02, 0.08)
+    pores = rng.normal(0, rng.uniform(0.005, 0.03), (height, width)).astype(np.float32)
+    weight = (mask.astype(np.float32) / 255)[..., None]
+    image[:] = image * (1 + (blotches + pores)[..., None] * weight)
+
+
+def natural_background(rng: np.random.Generator, image_hw: tuple[int, int]) -> np.ndarray:
+    """A float32 (H, W, 3) image in [0, 255] with the statistics of indoor and outdoor scenes.
+
+    Fractal (1/f) noise between two muted colours, a few blurred flat regions (walls,
+    furniture, windows) and, sometimes, one saturated object; no cartoon colour fields.
+    """
+    cv2 = optional.cv2()
+    height, width = image_hw
+    fractal = np.zeros((height, width), np.float32)
+    for octave in range(1, 7):
+        cells = 2 ** octave
+        noise = rng.normal(0, 1, (cells + 1, cells + 1)).astype(np.float32)
+        fractal += cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC) * 0.6 ** octave
+    fractal = (fractal - fractal.min()) / (np.ptp(fractal) + 1e-6)
+    grey = rng.uniform(20, 235)
+    colours = [np.clip(grey + rng.normal(0, 25, 3) + rng.uniform(-60, 60), 0, 255) for _ in range(2)]
+    image = colours[0] + (colours[1] - colours[0]) * fractal[..., None]
+    for _ in range(rng.integers(0, 5)):
+        corner = rng.uniform([0, 0], [width, height])
+        size = rng.uniform(0.15, 0.8, 2) * [width, height]
+        region = np.zeros((height, width), np.float32)
+        cv2.rectangle(region, tuple(int(v) for v in corner), tuple(int(v) for v in corner + size), 1.0, -1)
+        region = cv2.GaussianBlur(region, (0, 0), float(rng.uniform(0.5, 4)))[..., None]
+        image = image * (1 - region) + (np.clip(grey + rng.normal(0, 50, 3), 0, 255) * (0.8 + 0.4 * fractal[..., None])) * region
+    if rng.random() < 0.3:
+        add_occluders(image, rng, 1)
+    return np.clip(image, 0, 255).astype(np.float32)
+
+
+def camera_effects(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """uint8 RGB -> uint8 RGB: sometimes grey, sometimes JPEG-compressed (quality 20 to 90)."""
+    cv2 = optional.cv2()
+    if rng.random() < 0.15:
+        image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    if rng.random() < 0.4:
+        encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 91))])[1]
+        image = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+        image = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+    return image
+
+
 # --- the 68 drawn points -> the points of another face scheme --------------------------------------
 
 
@@ -346,14 +470,24 @@ class SyntheticFaces(_Procedural):
         seed: base seed; sample i uses the generator seeded by (seed, i).
         max_yaw: largest head yaw in degrees (pitch is at most half of it, roll 25 degrees).
         skeleton: the landmark scheme: 300w, cofw, wflw or aflw.
+        version: 1, the first generator (flat-coloured parts over colourful backgrounds; the
+            documented procedural numbers use it), or 2: the proportions of
+            :data:`ANTHROPOMETRIC`, the head lit as a surface (:func:`head_relief`,
+            :func:`shade`), textured skin, natural-looking backgrounds, grey and JPEG-compressed
+            images. The same seed and index give the same pose, jaw and eyes in both; the brows,
+            nose, mouth, colours and gaze differ. ``benchmarks/synthetic_to_real.py``
+            compares them on real photographs.
     """
 
     summary = "procedural faces with exact landmarks in 300W-68 (or skeleton: cofw, wflw, aflw) (pose, clutter)"
     skeleton = W300
 
     def __init__(self, num_samples: int = 1000, image_hw: Sequence[int] = (256, 256), seed: int = 0,
-                 max_yaw: float = 40.0, skeleton: str = "300w"):
+                 max_yaw: float = 40.0, skeleton: str = "300w", version: int = 1):
         super().__init__(num_samples, image_hw, seed)
+        if isinstance(version, bool) or version not in VERSIONS:
+            raise ValueError(f"synthetic_faces version must be one of {', '.join(map(str, VERSIONS))}; got {version!r}")
+        self.version = version
         if not 0 <= max_yaw <= 60:
             raise ValueError(f"max_yaw must be between 0 and 60 degrees, got {max_yaw!r}")
         if skeleton not in FACE_SCHEMES:
@@ -363,22 +497,30 @@ class SyntheticFaces(_Procedural):
 
     def _draw(self, rng: np.random.Generator) -> dict:
         height, width = self.image_hw
-        shape = face_shape_3d(rng)
+        shape = face_shape_3d(rng, FIRST if self.version == 1 else ANTHROPOMETRIC)
         outline = forehead_outline_3d(shape[0:17], rng)
         rotation = rotation_matrix(rng.uniform(-self.max_yaw, self.max_yaw), rng.uniform(-self.max_yaw, self.max_yaw) / 2,
                                    rng.uniform(-25, 25))
         scale = min(height, width) * rng.uniform(0.2, 0.34)
         centre = np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
         keypoints = project(shape, rotation, scale, centre)
-        image = random_background(rng, self.image_hw)
         head = np.concatenate([keypoints[0:17], project(outline, rotation, scale, centre)])
+        image = (random_background if self.version == 1 else natural_background)(rng, self.image_hw)
         drawn = draw_face(image, keypoints, head[17:], rng)
+        if self.version == 2:
+            mask = np.zeros(self.image_hw, np.uint8)
+            _fill(mask, _smooth_closed(head), (255,))
+            skin_texture(image, mask, rng)
+            shade(image, mask, head_relief(mask, keypoints), rng)
         if rng.random() < 0.4:
             add_occluders(image, rng, int(rng.integers(1, 3)))
         face_box = bbox_of(keypoints, np.ones(68))
         keypoints = scheme_keypoints(self.skeleton.name, keypoints, head, drawn).astype(np.float32)
         visible = np.ones(len(keypoints), dtype=np.float32)
-        return {"image": finish(image, rng), "keypoints": keypoints, "visible": visible,
+        finished = finish(image, rng)
+        if self.version == 2:
+            finished = camera_effects(finished, rng)
+        return {"image": finished, "keypoints": keypoints, "visible": visible,
                 "bbox": bbox_of(keypoints, visible), "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
 
 

@@ -57,3 +57,13 @@ def test_errors_are_messages_not_tracebacks(tmp_path):
     assert result.exit_code == 1 and "unknown wflw split 'val'" in result.output
     result = run("data", "synth", "--out", tmp_path, "--n", 0)
     assert result.exit_code == 2
+
+
+def test_synth_writes_the_chosen_generator_version(tmp_path):
+    from edgelmk.data import DATASETS
+    from edgelmk.data.synthetic import SyntheticFaces
+
+    result = run("data", "synth", "--out", tmp_path, "--n", 1, "--size", 64, "--generator", 2)
+    assert result.exit_code == 0, result.output
+    (sample,) = DATASETS.build({"name": "300w", "root": str(tmp_path)})
+    np.testing.assert_array_equal(sample["image"], SyntheticFaces(1, (64, 64), version=2)[0]["image"])

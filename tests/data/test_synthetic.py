@@ -105,3 +105,46 @@ def test_pupils_sit_inside_the_eyes_and_brow_tops_above_brow_bottoms():
         up = points[20] - points[28]  # chin -> nose tip
         for top, bottom in ((4, 5), (6, 7)):
             assert (points[top] - points[bottom]) @ up > 0
+
+
+def test_version_2_keeps_head_and_pose_and_lights_them_as_a_surface():
+    config = {"name": "synthetic_faces", "num_samples": 6, "image_hw": [96, 96], "seed": 5}
+    flat, shaded = DATASETS.build(config), DATASETS.build({**config, "version": 2})
+    again = DATASETS.build({**config, "version": 2, "num_samples": 60})
+    for index in range(6):
+        same = np.r_[0:17, 36:48]  # jaw and eyes; version 2 moves the brows, the nose and the mouth
+        np.testing.assert_array_equal(shaded[index]["keypoints"][same], flat[index]["keypoints"][same])
+        np.testing.assert_array_equal(shaded[index]["image"], again[index]["image"])  # deterministic by (seed, index)
+        assert shaded[index]["image"].shape == (96, 96, 3) and shaded[index]["image"].dtype == np.uint8
+    assert not np.array_equal(shaded[0]["image"], flat[0]["image"])
+
+
+def test_head_relief_rises_at_the_nose_and_shading_follows_the_light():
+    import cv2
+
+    from edgelmk.data.synthetic import face_shape_3d, head_relief, project, rotation_matrix, shade
+
+    keypoints = project(face_shape_3d(np.random.default_rng(0)), rotation_matrix(0, 0, 0), 30.0, np.array([48.0, 48.0]))
+    mask = np.zeros((96, 96), np.uint8)
+    cv2.fillPoly(mask, [np.round(keypoints[:17]).astype(np.int32)], 255)
+    mask = cv2.dilate(mask, np.ones((15, 15), np.uint8))
+    relief = head_relief(mask, keypoints)
+    tip, cheek = np.round(keypoints[30]).astype(int), np.round((keypoints[2] + keypoints[48]) / 2).astype(int)
+    assert relief[tip[1], tip[0]] > relief[cheek[1], cheek[0]] > 0 and relief[0, 0] == 0
+
+    class FromTheRight:  # a stand-in generator: the light from the image's right, nothing random
+        def uniform(self, low=0.0, high=1.0, size=None):
+            return {(-1, 1): 1.0, (-1, 0.4): 0.0, (0.3, 1.2): 0.3}.get((low, high), low)
+
+    image = np.full((96, 96, 3), 150, np.float32)
+    shade(image, mask, relief, FromTheRight())
+    row = tip[1]
+    left, right = image[row, tip[0] - 4, 0], image[row, tip[0] + 4, 0]
+    assert right > left  # the nose's right flank faces the light
+    assert (image[0, 0] == 150).all()  # outside the head nothing changes
+
+
+@pytest.mark.parametrize("version", [3, "2", True])
+def test_version_must_be_known(version):
+    with pytest.raises(ValueError, match="version must be one of 1, 2"):
+        DATASETS.build({"name": "synthetic_faces", "version": version})
