@@ -47,12 +47,16 @@ def _registry(kind: str):
         from edgelmk.losses import LOSSES
 
         return LOSSES
+    if kind == "detectors":
+        from edgelmk.runtime.detectors import DETECTORS
+
+        return DETECTORS
     from edgelmk.architecture import ARCHITECTURES
 
     return ARCHITECTURES
 
 
-LISTABLE = ("codecs", "datasets", "losses", "models")
+LISTABLE = ("codecs", "datasets", "detectors", "losses", "models")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -446,8 +450,8 @@ def _parse_box(box: str | None) -> list[float] | None:
     return values
 
 
-def _predictor(model_path: str, device: str | None, threads: int):
-    """(predict(image, box) -> (keypoints, scores), skeleton) for a checkpoint or an exported model."""
+def _landmark_model(model_path: str, device: str | None, threads: int):
+    """(model with predict(image, box) and scheme, skeleton) for a checkpoint or an exported model."""
     from edgelmk.data.skeletons import skeleton_of_sidecar
     from edgelmk.targets import TARGETS
 
@@ -455,43 +459,188 @@ def _predictor(model_path: str, device: str | None, threads: int):
         from edgelmk.runtime import LandmarkModel
 
         model = LandmarkModel(model_path, threads)
-        return model.predict, skeleton_of_sidecar(model.sidecar["keypoints"])
+        return model, skeleton_of_sidecar(model.sidecar["keypoints"])
     from edgelmk.data.dataset import recipe_skeleton
 
     trained = _trained_model(model_path, device)
-    return trained.predict_image, recipe_skeleton(trained.config)
+    return trained, recipe_skeleton(trained.config)
+
+
+def _detector_names() -> list[str]:
+    from edgelmk.runtime.detectors import DETECTORS
+
+    return ["auto", *DETECTORS.names()]
+
+
+DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_full, blazeface, yunet, then haar for faces; "
+                 "pose_detection, then hog for people), haar and hog (bundled with OpenCV), blazeface, "
+                 "blazeface_full, pose_detection (edgelmk models get NAME), yunet (its ONNX file: --detector-file).")
+
+
+def _pipeline(model, detector: str, detector_file: str | None, calibration: str | None, tracking: bool,
+              smoothing: str, max_faces: int | None, redetect_every: int, threads: int):
+    from edgelmk.runtime import Pipeline
+
+    return Pipeline(model, detector, tracking=tracking, smoothing=smoothing, max_faces=max_faces,
+                    redetect_every=redetect_every, calibration=calibration, threads=threads,
+                    detector_file=detector_file, log=click.echo)
+
+
+PIPELINE_OPTIONS = [
+    click.option("--detector", default="auto", show_default=True, type=click.Choice(_detector_names()),
+                 help=DETECTOR_HELP),
+    click.option("--detector-file", type=click.Path(dir_okay=False),
+                 help="The detector's model file, where the model cache does not hold it (YuNet's ONNX)."),
+    click.option("--calibration", type=click.Path(dir_okay=False),
+                 help="Box calibration file (edgelmk detect calibrate) [default: the one shipped for the detector "
+                      "and the model's landmark scheme].")]
+
+
+def pipeline_options(function):
+    for option in reversed(PIPELINE_OPTIONS):
+        function = option(function)
+    return function
 
 
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
-@click.argument("source", metavar="IMAGE|VIDEO|DIR", type=click.Path())
+@click.argument("source", metavar="IMAGE|VIDEO|DIR", type=click.Path(), required=False)
 @click.option("--out", required=True, type=click.Path(),
               help="For one image: the PNG to draw (coordinates go to the same name .json). Otherwise a folder: "
-                   "one drawn PNG per image (or an .mp4 for a video) and keypoints.json.")
-@click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels [default: the whole image].")
+                   "one drawn PNG per image (or an .mp4 for a video or camera) and keypoints.json.")
+@click.option("--camera", type=int, metavar="N", help="Read camera N (0: the first) instead of a file.")
+@click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels for every image (no detector).")
+@pipeline_options
+@click.option("--no-tracking", is_flag=True, help="On video, run the detector on every frame instead of following "
+                                                  "each face with its landmarks.")
+@click.option("--smoothing", type=click.Choice(["one-euro", "off"]), default="one-euro", show_default=True,
+              help="Keypoint filter on video: the One Euro filter (defaults in edgelmk.runtime.smoothing), or off.")
+@click.option("--max-faces", type=click.IntRange(min=1), help="At most this many faces per image (best first).")
+@click.option("--redetect-every", default=30, show_default=True, type=click.IntRange(min=1),
+              help="While tracking, run the detector at least every N frames (new faces appear then).")
+@click.option("--max-frames", type=click.IntRange(min=1), help="Stop a video or camera after N frames.")
+@click.option("--show", is_flag=True, help="Also show a live window (where a display exists).")
 @click.option("--device", help="torch device for checkpoints [default: CUDA when present].")
-@click.option("--threads", default=1, show_default=True, help="Interpreter threads for exported models.")
-def predict(model_path: str, source: str, out: str, box: str | None, device: str | None, threads: int) -> None:
-    """Run MODEL on an image, a video or a folder of images; draw the keypoints and write their coordinates.
+@click.option("--threads", default=1, show_default=True, help="Interpreter threads for exported models and detectors.")
+def predict(model_path: str, source: str | None, out: str, camera: int | None, box: str | None, detector: str,
+            detector_file: str | None, calibration: str | None, no_tracking: bool, smoothing: str,
+            max_faces: int | None, redetect_every: int, max_frames: int | None, show: bool, device: str | None,
+            threads: int) -> None:
+    """Find every face (or person) in an image, a video, a folder or a camera; draw and write its keypoints.
 
     MODEL is a training checkpoint (.pt) or an exported model (.onnx / .tflite with its model.json).
-    For one image the keypoints are also printed.
+    A detector finds the faces (people for body models), its boxes are calibrated to the box the
+    model was trained on, and on video each face is followed by its own landmarks (the detector
+    runs again when a face is lost, and every --redetect-every frames) and smoothed by the One
+    Euro filter. For one image the keypoints are also printed.
 
     \b
     Examples:
-      edgelmk predict runs/quickstart/best.pt face.jpg --out face_keypoints.png
+      edgelmk predict runs/quickstart/best.pt photo.jpg --out photo_keypoints.png
+      edgelmk predict export/model.tflite clip.mp4 --out clip_keypoints/ --detector blazeface
+      edgelmk predict export/model.tflite --camera 0 --out live/ --show
       edgelmk predict export/model.tflite faces/ --out predictions/ --box 40,30,200,210
     """
     from edgelmk.runtime.annotate import annotate
 
     bbox = _parse_box(box)
-    with _reported():
-        predict_fn, skeleton = _predictor(model_path, device, threads)
-        content = annotate(predict_fn, source, out, skeleton, bbox, log=click.echo)
-    if len(content["items"]) == 1:
-        item = content["items"][0]
-        for index, ((x, y), value) in enumerate(zip(item["keypoints"], item["scores"])):
+    if (source is None) == (camera is None):
+        raise click.UsageError("give either IMAGE|VIDEO|DIR or --camera N")
+    with _reported(ImportError):
+        model, skeleton = _landmark_model(model_path, device, threads)
+        pipeline = _pipeline(model, detector, detector_file, calibration, not no_tracking, smoothing, max_faces,
+                             redetect_every, threads)
+        content = annotate(pipeline, camera if source is None else source, out, skeleton, bbox,
+                           tracking=not no_tracking, show=show, max_frames=max_frames, log=click.echo)
+    for face_index, face in enumerate(content.get("faces", [])):
+        click.echo(f"face {face_index}: box " + ", ".join(f"{v:.1f}" for v in face["box"]))
+        for index, ((x, y), value) in enumerate(zip(face["keypoints"], face["scores"])):
             click.echo(f"{index:3d} {skeleton.keypoint_names[index]:<20} {x:9.2f} {y:9.2f}  score {value:.3f}")
+
+
+# --- edgelmk models, edgelmk detect ------------------------------------------------------------------
+
+
+@main.group()
+def models() -> None:
+    """Detector model files: which are in the local cache, and getting them (never done implicitly).
+
+    The cache is $EDGELMK_MODELS, else $XDG_CACHE_HOME/edgelmk/models, else ~/.cache/edgelmk/models.
+    """
+
+
+@models.command("list")
+def models_list() -> None:
+    """The model files edgelmk knows, where they come from, and whether the cache holds them."""
+    from edgelmk.runtime import model_files
+
+    click.echo(f"cache: {model_files.cache_dir()}")
+    for name, entry in model_files.MODEL_FILES.items():
+        there = "cached " if (model_files.cache_dir() / entry.file_name).is_file() else "missing"
+        click.echo(f"{name:<16} {there}  {entry.about}")
+
+
+@models.command("get")
+@click.argument("name")
+@click.option("--wheel", type=click.Path(dir_okay=False), help="A mediapipe wheel already downloaded "
+                                                               "(else pip downloads it).")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="The model file itself (required for yunet).")
+def models_get(name: str, wheel: str | None, file: str | None) -> None:
+    """Put the model file NAME into the cache (blazeface, blazeface_full, pose_detection, face_landmark, yunet).
+
+    MediaPipe's models are taken out of the mediapipe wheel on PyPI: pip downloads the wheel
+    (about 35 MB, no dependencies, not installed) and only the one .tflite file is kept.
+    YuNet is not on PyPI: download face_detection_yunet_2023mar.onnx from
+    github.com/opencv/opencv_zoo and give it with --file.
+
+    \b
+    Examples:
+      edgelmk models get blazeface
+      edgelmk models get yunet --file face_detection_yunet_2023mar.onnx
+    """
+    from edgelmk.runtime import model_files
+
+    with _reported():
+        path = model_files.get(name, wheel, file, log=click.echo)
+    click.echo(f"wrote {path}")
+
+
+@main.group()
+def detect() -> None:
+    """Detectors: calibrate their boxes to a landmark scheme's boxes on annotated photos."""
+
+
+@detect.command("calibrate")
+@click.argument("detector_name", metavar="DETECTOR", type=click.Choice(_detector_names()[1:]))
+@dataset_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Calibration file to write (entries of other detectors or schemes in it are kept).")
+@click.option("--detector-file", type=click.Path(dir_okay=False), help="The detector's model file (YuNet).")
+def detect_calibrate(detector_name: str, name: str, root: str | None, ann: str | None, split: str | None,
+                     skeleton: str | None, out: str, detector_file: str | None) -> None:
+    """Learn how DETECTOR's boxes map onto the landmark boxes of a dataset's scheme (NAME and options as for
+    edgelmk data check), print the box error before and after, and write the calibration.
+
+    \b
+    Example:
+      edgelmk detect calibrate blazeface coco_face --ann ../shared/fixtures/helen29/train/helen29_train.json \\
+        --root ../shared/fixtures/helen29/train --skeleton cofw --out my_calibration.json
+      edgelmk predict model.tflite photo.jpg --out x.png --detector blazeface --calibration my_calibration.json
+    """
+    from edgelmk.calibrate import calibrate_on
+    from edgelmk.progress import progress_bar
+    from edgelmk.runtime import calibration as calibrations
+    from edgelmk.runtime.detectors import build_detector
+
+    dataset = _dataset_from_options(name, root, ann, split, skeleton, strict=True)
+    with _reported(ImportError):
+        detector = build_detector(detector_name, calibrations.kind_of_scheme(dataset.skeleton.name),
+                                  model_file=detector_file)
+        with progress_bar(len(dataset), f"detecting ({detector_name})", unit="face") as bar:
+            result = calibrate_on(detector, dataset, about=f"{name} {ann or root or ''}".strip(), progress=bar.update)
+        calibrations.write(out, [result.calibration])
+    click.echo(result.report())
+    click.echo(f"wrote {out}")
 
 
 @main.command()
@@ -535,23 +684,40 @@ def export(checkpoint_path: str, target: str, int8: bool, out: str, samples: int
 @click.option("--runs", default=100, show_default=True, help="Timed predictions.")
 @click.option("--warmup", default=10, show_default=True, help="Untimed predictions first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def bench(model_path: str, threads: int, runs: int, warmup: int, as_json: bool) -> None:
+@click.option("--pipeline", "image_path", type=click.Path(dir_okay=False), metavar="IMAGE",
+              help="Time the whole pipeline on this photo instead: detector, crop, inference, decode.")
+@click.option("--detector", default="auto", show_default=True, type=click.Choice(_detector_names()),
+              help="The detector of --pipeline.")
+def bench(model_path: str, threads: int, runs: int, warmup: int, as_json: bool, image_path: str | None,
+          detector: str) -> None:
     """Time an exported MODEL (.onnx / .tflite + model.json): p50/p90/p99 latency per stage.
 
     Stages: preprocess (crop a box of a 640x480 frame, quantize), inference (the interpreter),
     decode (the codec); plus throughput, peak memory of the process and the file size.
+    With --pipeline IMAGE: end to end on that photo (every face the detector finds), stages
+    detect, crop, inference, decode.
 
-    Example: edgelmk bench export/tflite_int8/model.tflite --threads 4 --runs 200
+    \b
+    Examples:
+      edgelmk bench export/tflite_int8/model.tflite --threads 4 --runs 200
+      edgelmk bench export/tflite_int8/model.tflite --pipeline photo.jpg --detector blazeface
     """
     import json
 
     from edgelmk.progress import progress_bar
-    from edgelmk.runtime.bench import bench as run_bench, format_report
+    from edgelmk.runtime import bench as benches
 
     with _reported(ImportError):
         with progress_bar(runs, "bench", unit="run") as bar:
-            report = run_bench(model_path, threads, runs, warmup, bar.update)
-    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+            if image_path is None:
+                report = benches.bench(model_path, threads, runs, warmup, bar.update)
+            else:
+                from edgelmk.preprocess import load_image
+
+                report = benches.bench_pipeline(model_path, load_image(image_path, exif_orientation=True), detector,
+                                                threads, runs, warmup, bar.update, log=click.echo)
+    text = benches.format_report(report) if image_path is None else benches.format_pipeline_report(report)
+    click.echo(json.dumps(report, indent=2) if as_json else text)
 
 
 @main.command()

@@ -24,7 +24,7 @@ Python use::
     trainer = engine.Trainer(recipe.load("recipes/quickstart.yaml"), "runs/quickstart")
     report = trainer.fit()
     trained = engine.load_checkpoint("runs/quickstart/best.pt")
-    keypoints, scores = trained.predict_image(image, box)
+    keypoints, scores = trained.predict(image, box)
 """
 
 from __future__ import annotations
@@ -410,11 +410,16 @@ class TrainedModel:
     backend: Backend
     device: str | None = None
 
+    @property
+    def scheme(self) -> str:
+        """The landmark scheme's name (the recipe's skeleton), as ``LandmarkModel.scheme``."""
+        return recipe_skeleton(self.config).name
+
     def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
         return self.backend.engine().predict_crops(self.model, self.codec, crops, self.device)
 
-    def predict_image(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (K, 2) in the image's pixels and scores (K,) for one box (x0, y0, x1, y1) of an RGB image."""
         k = self.model.config["num_keypoints"]
         sample = {"image": image, "keypoints": np.zeros((k, 2), np.float32), "visible": np.ones(k, np.float32),

@@ -52,8 +52,13 @@ def to_rgb_uint8(image: np.ndarray, source: str) -> np.ndarray:
     return np.ascontiguousarray(image[..., :3])
 
 
-def load_image(path: str | Path) -> np.ndarray:
+def load_image(path: str | Path, exif_orientation: bool = False) -> np.ndarray:
     """Read an image file as (H, W, 3) uint8 RGB (see :func:`to_rgb_uint8` for conversions).
+
+    Args:
+        exif_orientation: turn the pixels upright as the file's EXIF orientation says (what a
+            photo viewer shows: prediction). Off for datasets, whose annotations are made on
+            the stored pixels.
 
     Raises:
         DatasetError: when the file is missing or not a readable image.
@@ -62,7 +67,8 @@ def load_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: image file not found")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH if exif_orientation else cv2.IMREAD_UNCHANGED
+    image = cv2.imread(str(path), flags)
     if image is None:
         raise DatasetError(f"{path}: not a readable image (corrupt, or a format OpenCV cannot decode)")
     if image.ndim == 3 and image.shape[2] >= 3:

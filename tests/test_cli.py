@@ -37,7 +37,7 @@ def test_ls_codecs_prints_every_codec_with_its_summary():
 
 def test_ls_unknown_kind_is_a_usage_error():
     result = run("ls", "codec")
-    assert result.exit_code == 2 and "'codec' is not one of 'codecs', 'datasets', 'losses', 'models'" in result.output
+    assert result.exit_code == 2 and "'codec' is not one of 'codecs', 'datasets', 'detectors', 'losses', 'models'" in result.output
 
 
 def test_console_script_is_installed():

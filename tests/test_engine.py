@@ -215,11 +215,11 @@ def test_recipe_problems_are_all_reported_before_any_work(tmp_path, backend):
         engine.Trainer(config, tmp_path, log=quiet)
 
 
-def test_load_checkpoint_and_predict_image(finished_runs, backend):
+def test_load_checkpoint_and_predict(finished_runs, backend):
     _, folder, _, _ = finished_runs(backend)
     trained = engine.load_checkpoint(folder / BACKENDS[backend.name].best)
     image = np.zeros((60, 80, 3), np.uint8)
-    keypoints, scores = trained.predict_image(image, [10, 5, 70, 55])
+    keypoints, scores = trained.predict(image, [10, 5, 70, 55])
     assert keypoints.shape == (68, 2) and scores.shape == (68,) and recipe_skeleton(trained.config).name == "300w"
     # predictions map back into the box region of the original image
     assert (keypoints[:, 0] > -20).all() and (keypoints[:, 0] < 100).all()

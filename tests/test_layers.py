@@ -31,6 +31,7 @@ GROUPS = {
     "edgelmk.data": "data", "edgelmk.metrics": "data", "edgelmk.evaluation": "data",
     "edgelmk.engine": "engine", "edgelmk.validate": "engine", "edgelmk.backends.torch_engine": "engine",
     "edgelmk.backends.larq_engine": "engine", "edgelmk.backends.torch_distributed": "engine", "edgelmk.export": "engine",
+    "edgelmk.calibrate": "engine",
     "edgelmk.cli": "cli", "edgelmk.__main__": "cli",
 }
 ALLOWED = {

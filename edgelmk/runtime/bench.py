@@ -52,9 +52,7 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
         if progress:
             progress(1)
     elapsed = time.perf_counter() - started
-    latency = {stage: {"p50": float(np.percentile(values, 50)), "p90": float(np.percentile(values, 90)),
-                       "p99": float(np.percentile(values, 99)), "mean": float(np.mean(values))}
-               for stage, values in samples.items()}
+    latency = _percentiles(samples)
     return {"model": str(model_path), "target": model.sidecar["target"], "interpreter": model.interpreter.name,
             "threads": threads, "runs": runs, "warmup": warmup, "file_bytes": Path(model_path).stat().st_size,
             "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}
@@ -69,4 +67,54 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean")))
     lines.append(f"throughput {report['throughput_per_s']:.1f}/s, peak memory {report['peak_memory_mib']:.0f} MiB, "
                  f"file {report['file_bytes'] / 1024:,.0f} KiB")
+    return "\n".join(lines)
+
+
+PIPELINE_STAGES = ("detect", "crop", "inference", "decode", "total")
+
+
+def bench_pipeline(model_path: str | Path, image: np.ndarray, detector: str = "auto", threads: int = 1,
+                   runs: int = 100, warmup: int = 10, progress=None, log=None) -> dict[str, Any]:
+    """End-to-end latency of :meth:`edgelmk.runtime.Pipeline.process` on one image, per stage.
+
+    Returns:
+        model, detector, threads, runs, faces found, and per stage (detect, crop, inference,
+        decode, total) p50/p90/p99/mean in milliseconds.
+    """
+    from edgelmk.runtime.pipeline import Pipeline
+
+    if runs < 1 or warmup < 0 or threads < 1:
+        raise ValueError(f"need runs >= 1, warmup >= 0 and threads >= 1 (got runs={runs}, warmup={warmup}, "
+                         f"threads={threads})")
+    pipeline = Pipeline(model_path, detector, tracking=False, smoothing="off", threads=threads, log=log)
+    for _ in range(warmup):
+        pipeline.process(image)
+    samples = {stage: [] for stage in PIPELINE_STAGES}
+    for _ in range(runs):
+        started = time.perf_counter()
+        faces = pipeline.process(image)
+        samples["total"].append((time.perf_counter() - started) * 1000)
+        for stage in PIPELINE_STAGES[:-1]:
+            samples[stage].append(pipeline.timings.get(stage, 0.0) * 1000)
+        if progress:
+            progress(1)
+    return {"model": str(model_path), "detector": pipeline.detector.name, "threads": threads, "runs": runs,
+            "warmup": warmup, "faces": len(faces), "image_hw": list(image.shape[:2]),
+            "latency_ms": _percentiles(samples), "peak_memory_mib": peak_memory_mib()}
+
+
+def _percentiles(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {stage: {"p50": float(np.percentile(values, 50)), "p90": float(np.percentile(values, 90)),
+                    "p99": float(np.percentile(values, 99)), "mean": float(np.mean(values))}
+            for stage, values in samples.items()}
+
+
+def format_pipeline_report(report: dict[str, Any]) -> str:
+    """The pipeline bench report as a small text table."""
+    height, width = report["image_hw"]
+    lines = [f"{report['model']} + {report['detector']} on a {width}x{height} image ({report['faces']} face(s), "
+             f"{report['threads']} thread(s), {report['runs']} runs after {report['warmup']} warm-up)",
+             f"{'stage':<12}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}"]
+    for stage, values in report["latency_ms"].items():
+        lines.append(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean")))
     return "\n".join(lines)

@@ -64,28 +64,34 @@ class OnnxInterpreter(Interpreter):
 _ONNX_TYPES = {"tensor(float)": "float32", "tensor(int8)": "int8", "tensor(uint8)": "uint8"}
 
 
+def litert(path: Path, threads: int):
+    """LiteRT's (or tflite-runtime's) interpreter of a ``.tflite`` file, tensors allocated, and which one it is."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+        name = "ai-edge-litert"
+    except ImportError:
+        try:
+            from tflite_runtime.interpreter import Interpreter
+            name = "tflite-runtime"
+        except ImportError:
+            raise ImportError("running TFLite models needs ai-edge-litert (or tflite-runtime): "
+                              "pip install 'edgelmk[runtime]' -c constraints.txt") from None
+    try:
+        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+        message = str(error).splitlines()[0][:300]
+        hint = (" It uses Larq Compute Engine ops: run it with the LCE interpreter (target lce)."
+                if "Lce" in str(error) else "")
+        raise ValueError(f"{path}: the TFLite interpreter cannot load it ({message}).{hint}") from None
+    return interpreter, name
+
+
 class TFLiteInterpreter(Interpreter):
     """LiteRT (ai-edge-litert), or tflite-runtime where LiteRT is not installed."""
 
     def __init__(self, path: Path, threads: int):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-            self.name = "ai-edge-litert"
-        except ImportError:
-            try:
-                from tflite_runtime.interpreter import Interpreter
-                self.name = "tflite-runtime"
-            except ImportError:
-                raise ImportError("running TFLite models needs ai-edge-litert (or tflite-runtime): "
-                                  "pip install 'edgelmk[runtime]' -c constraints.txt") from None
-        try:
-            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-            self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as error:
-            message = str(error).splitlines()[0][:300]
-            hint = (" It uses Larq Compute Engine ops: run it with the LCE interpreter (target lce)."
-                    if "Lce" in str(error) else "")
-            raise ValueError(f"{path}: the TFLite interpreter cannot load it ({message}).{hint}") from None
+        self.interpreter, self.name = litert(path, threads)
         (self.input_detail,) = self.interpreter.get_input_details()
         (self.output_detail,) = self.interpreter.get_output_details()
         self.input_shape = tuple(int(d) for d in self.input_detail["shape"])

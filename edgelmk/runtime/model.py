@@ -115,6 +115,11 @@ class LandmarkModel:
         self.timings: dict[str, float] = {}
         self._check_against_interpreter()
 
+    @property
+    def scheme(self) -> str:
+        """The landmark scheme's name (``300w``, ``cofw``, ``coco``...: the sidecar's skeleton)."""
+        return self.sidecar["keypoints"]["skeleton"]
+
     def _check_against_interpreter(self) -> None:
         """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""
         where = sidecars.sidecar_path(self.path)

@@ -32,7 +32,7 @@ def test_export_errors_are_messages(checkpoint_factory, tmp_path):
     assert result.exit_code == 1 and "target lce runs binarized (w1a1) models" in result.output
 
 
-def test_predict_with_an_exported_model_on_a_folder_and_a_video(export_factory, tmp_path):
+def test_predict_with_a_fixed_box_on_a_folder(export_factory, tmp_path):
     _, folder, _ = export_factory("onnx")
     images = tmp_path / "images"
     images.mkdir()
@@ -43,28 +43,101 @@ def test_predict_with_an_exported_model_on_a_folder_and_a_video(export_factory, 
     assert result.exit_code == 0, result.output
     content = json.loads((tmp_path / "out" / "keypoints.json").read_text())
     assert [item["source"] for item in content["items"]] == ["a.png", "b.jpg"]
-    assert np.array(content["items"][0]["keypoints"]).shape == (68, 2) and len(content["keypoint_names"]) == 68
+    (face,) = content["items"][0]["faces"]
+    assert np.array(face["keypoints"]).shape == (68, 2) and face["box"] == [2, 2, 38, 44]
+    assert len(content["keypoint_names"]) == 68
     assert (tmp_path / "out" / "a.png").is_file() and (tmp_path / "out" / "b.png").is_file()
 
-    video = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (40, 48))
-    for _ in range(3):
-        writer.write(rng.integers(0, 256, (48, 40, 3), np.uint8))
-    writer.release()
-    result = run("predict", folder / "model.onnx", video, "--out", tmp_path / "video_out")
+
+@pytest.fixture
+def helen_photo(fixtures_dir):
+    """(path, landmark box) of one helen29/val photo."""
+    folder = fixtures_dir / "helen29" / "val"
+    content = json.loads((folder / "helen29_val.json").read_text())
+    x, y, w, h = content["annotations"][0]["bbox"]
+    return folder / content["images"][0]["file_name"], np.array([x, y, x + w, y + h])
+
+
+def test_predict_finds_the_face_of_a_photo_without_a_box(export_factory, helen_photo, tmp_path):
+    _, folder, _ = export_factory("tflite", int8=True)
+    photo, landmark_box = helen_photo
+    result = run("predict", folder / "model.tflite", photo, "--out", tmp_path / "drawn.png", "--detector", "haar")
     assert result.exit_code == 0, result.output
+    content = json.loads((tmp_path / "drawn.json").read_text())
+    (face,) = content["faces"]
+    assert set(face) == {"id", "box", "keypoints", "scores", "detector"} and len(face["keypoints"]) == 68
+    centre = (landmark_box[:2] + landmark_box[2:]) / 2
+    box = np.array(face["box"])
+    assert (box[:2] < centre).all() and (centre < box[2:]).all()
+    assert (tmp_path / "drawn.png").is_file()
+    assert len([line for line in result.output.splitlines() if "score" in line]) == 68
+
+
+def test_predict_on_a_photo_without_faces_says_so(export_factory, tmp_path):
+    _, folder, _ = export_factory("onnx")
+    cv2.imwrite(str(tmp_path / "wall.png"), np.full((120, 100, 3), 90, np.uint8))
+    result = run("predict", folder / "model.onnx", tmp_path / "wall.png", "--out", tmp_path / "drawn.png",
+                 "--detector", "haar")
+    assert result.exit_code == 0, result.output
+    assert "wall.png: no face found by haar (it misses faces under 24 px" in result.output
+    assert json.loads((tmp_path / "drawn.json").read_text())["faces"] == []
+
+
+def test_predict_tracks_faces_through_a_video(export_factory, helen_photo, tmp_path):
+    _, folder, _ = export_factory("onnx")
+    photo, _ = helen_photo
+    image = cv2.imread(str(photo))
+    video = tmp_path / "clip.avi"
+    height, width = image.shape[:2]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (width, height))
+    for shift in range(4):
+        writer.write(np.roll(image, shift, axis=1))
+    writer.release()
+    result = run("predict", folder / "model.onnx", video, "--out", tmp_path / "video_out", "--detector", "haar",
+                 "--show")
+    assert result.exit_code == 0, result.output
+    assert "no display here" in result.output
     content = json.loads((tmp_path / "video_out" / "keypoints.json").read_text())
-    assert [item["frame"] for item in content["items"]] == [0, 1, 2]
+    assert [item["frame"] for item in content["items"]] == [0, 1, 2, 3]
+    first = content["items"][0]["faces"]
+    assert len(first) == 1 and first[0]["id"] == 0 and first[0]["detector"]["score"] > 0
     assert cv2.VideoCapture(str(tmp_path / "video_out" / "clip.mp4")).isOpened()
 
 
-def test_predict_on_one_image_writes_png_and_json_and_prints_keypoints(export_factory, tmp_path):
-    _, folder, _ = export_factory("tflite", int8=True)
-    cv2.imwrite(str(tmp_path / "face.png"), np.full((50, 40, 3), 90, np.uint8))
-    result = run("predict", folder / "model.tflite", tmp_path / "face.png", "--out", tmp_path / "drawn.png")
+def test_predict_refuses_a_camera_it_cannot_open_and_a_missing_source(export_factory, tmp_path):
+    _, folder, _ = export_factory("onnx")
+    result = run("predict", folder / "model.onnx", "--camera", "99", "--out", tmp_path / "live")
+    assert result.exit_code == 1 and "camera 99 cannot be opened" in result.output
+    result = run("predict", folder / "model.onnx", "--out", tmp_path / "live")
+    assert result.exit_code == 2 and "give either IMAGE|VIDEO|DIR or --camera N" in result.output
+
+
+def test_models_and_detect_commands(fixtures_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("EDGELMK_MODELS", str(tmp_path / "cache"))
+    result = run("models", "list")
+    assert result.exit_code == 0 and "blazeface" in result.output and "missing" in result.output
+    result = run("models", "get", "yunet")
+    assert result.exit_code == 1 and "yunet is not on PyPI" in result.output
+    (tmp_path / "y.onnx").write_bytes(b"x")
+    assert run("models", "get", "yunet", "--file", tmp_path / "y.onnx").exit_code == 0
+    assert (tmp_path / "cache" / "yunet.onnx").is_file()
+    val = fixtures_dir / "helen29" / "val"
+    result = run("detect", "calibrate", "haar", "coco_face", "--ann", val / "helen29_val.json", "--root", val,
+                 "--skeleton", "cofw", "--out", tmp_path / "calibration.json")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "drawn.png").is_file() and (tmp_path / "drawn.json").is_file()
-    assert len([line for line in result.output.splitlines() if "score" in line]) == 68
+    assert "haar on cofw: found" in result.output and "calibrated" in result.output
+    assert json.loads((tmp_path / "calibration.json").read_text())["calibrations"][0]["scheme"] == "cofw"
+
+
+def test_bench_times_the_pipeline_on_a_photo(export_factory, helen_photo):
+    _, folder, _ = export_factory("onnx")
+    photo, _ = helen_photo
+    result = run("bench", folder / "model.onnx", "--pipeline", photo, "--detector", "haar", "--runs", "3",
+                 "--warmup", "1")
+    assert result.exit_code == 0, result.output
+    assert "+ haar on a 338x339 image (1 face(s)" in result.output
+    for stage in ("detect", "crop", "inference", "decode", "total"):
+        assert f"\n{stage} " in result.output
 
 
 @pytest.mark.parametrize("source,message", [("nope.png", "no such image, video or folder"),

@@ -1,0 +1,291 @@
+"""Images and videos in, every face's (or person's) keypoints out: detect, calibrate, crop, landmarks, track, smooth.
+
+Typical use::
+
+    from edgelmk.runtime import Pipeline
+    pipeline = Pipeline("export/model.tflite")          # detector "auto", tracking, One Euro smoothing
+    for face in pipeline.process(photo_rgb):            # one image: every face the detector finds
+        face.box, face.keypoints, face.scores           # (4,), (K, 2) image pixels, (K,)
+    for faces in pipeline.stream(video_frames, fps=30): # a video: tracked faces with stable ids
+        ...
+
+On video the detector runs only when needed: each tracked face's next box is the box of its
+current landmarks (the landmark box the model was trained on), and the detector runs again
+every ``redetect_every`` frames (to find new faces), when a face's mean landmark score falls
+below ``lost_ratio`` times its score when it was found, or when its box leaves the frame.
+Keypoints are smoothed with :class:`edgelmk.runtime.smoothing.OneEuroFilter` per face.
+:attr:`Pipeline.timings` holds the last frame's seconds per stage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from edgelmk.preprocess import to_rgb_uint8
+from edgelmk.runtime import calibration as calibrations
+from edgelmk.runtime.detectors import Detection, Detector, build_detector, iou
+from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS, OneEuroFilter
+
+SMOOTHING = ("one-euro", "off")
+MATCH_IOU = 0.3  # a detection continues a tracked face when their boxes overlap this much
+DUPLICATE_IOU = 0.5  # two tracked faces this close are one face: the lower-scored is dropped
+
+
+@dataclass
+class Face:
+    """One face (or person) in one image or frame.
+
+    Attributes:
+        box: (4,) x0, y0, x1, y1 image pixels: the box the landmarks were predicted in.
+        keypoints: (K, 2) float32 image pixels (filtered on video when smoothing is on).
+        scores: (K,) the codec's per-keypoint scores.
+        id: the track id on video (stable while the face is followed), None for single images.
+        detection: what the detector returned where this frame ran it for this face, else None
+            (the box came from the previous frame's landmarks).
+    """
+
+    box: np.ndarray
+    keypoints: np.ndarray
+    scores: np.ndarray
+    id: int | None = None
+    detection: Detection | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``id``, ``box``, ``keypoints``, ``scores`` and ``detector`` (its box, score, keypoints or null)."""
+        found = self.detection
+        detector = None if found is None else {
+            "box": np.round(found.box, 2).tolist(), "score": round(float(found.score), 4),
+            "keypoints": None if found.keypoints is None else np.round(found.keypoints, 2).tolist()}
+        return {"id": self.id, "box": np.round(self.box, 2).tolist(), "keypoints": np.round(self.keypoints, 3).tolist(),
+                "scores": np.round(self.scores, 4).tolist(), "detector": detector}
+
+
+def landmark_box(keypoints: np.ndarray) -> np.ndarray:
+    """The tight (4,) float32 box of (K, 2) keypoints: the training box of a landmark scheme."""
+    return np.concatenate([keypoints.min(axis=0), keypoints.max(axis=0)]).astype(np.float32)
+
+
+def _box_side(box: np.ndarray) -> float:
+    return float(np.sqrt(max(box[2] - box[0], 1e-6) * max(box[3] - box[1], 1e-6)))
+
+
+@dataclass
+class _Track:
+    id: int
+    box: np.ndarray  # where the next frame's landmarks are predicted
+    reference_score: float = 0.0  # mean landmark score on the frame it was found
+    smoother: OneEuroFilter | None = None
+    lost: bool = False
+    detection: Detection | None = field(default=None, repr=False)
+
+
+class Pipeline:
+    """Detector + box calibration + landmark model + tracker + One Euro filter.
+
+    Args:
+        model: a :class:`edgelmk.runtime.LandmarkModel`, the path of an exported model (with its
+            ``model.json``), or any object with ``predict(image, box) -> (keypoints, scores)``
+            and ``scheme`` (a trained checkpoint's ``TrainedModel``).
+        detector: a :data:`edgelmk.runtime.detectors.DETECTORS` name, ``auto`` (the best one
+            installed for the model's kind: faces, or people for body schemes), or a built
+            :class:`Detector`. Built on first use.
+        tracking: on video, follow each face with its landmarks instead of detecting every frame.
+        smoothing: ``one-euro`` or ``off`` (video only).
+        max_faces: keep at most this many detections per image, best score first (None: all).
+        redetect_every: run the detector at least every this many frames while tracking.
+        lost_ratio: a tracked face is lost when its mean landmark score falls below this
+            fraction of its score on the frame it was found.
+        one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``; defaults in
+            :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
+        calibration: a calibration file (``edgelmk detect calibrate``) or a
+            :class:`~edgelmk.runtime.calibration.BoxCalibration`; None: the one edgelmk ships for
+            the detector and the model's scheme, if any (else the detector's box as it is).
+        threads: interpreter threads for an exported model and for LiteRT detectors.
+        detector_file: the detector's model file where the cache does not hold it (YuNet).
+        log: called with one-line notes (which detector ``auto`` chose, missing calibrations).
+    """
+
+    def __init__(self, model, detector: str | Detector = "auto", tracking: bool = True, smoothing: str = "one-euro",
+                 *, max_faces: int | None = None, redetect_every: int = 30, lost_ratio: float = 0.5,
+                 one_euro: dict | None = None, calibration=None, threads: int = 1, detector_file: str | None = None,
+                 log=print):
+        if isinstance(model, (str, Path)):
+            from edgelmk.runtime.model import LandmarkModel
+            model = LandmarkModel(model, threads)
+        if smoothing not in SMOOTHING:
+            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING)}, got {smoothing!r}")
+        if redetect_every < 1 or not 0 <= lost_ratio < 1 or (max_faces is not None and max_faces < 1):
+            raise ValueError(f"need redetect_every >= 1, 0 <= lost_ratio < 1 and max_faces >= 1 (got {redetect_every}, "
+                             f"{lost_ratio}, {max_faces})")
+        self.model, self.scheme = model, model.scheme
+        self.kind = calibrations.kind_of_scheme(self.scheme)
+        self.tracking, self.smoothing, self.max_faces = tracking, smoothing, max_faces
+        self.redetect_every, self.lost_ratio = redetect_every, lost_ratio
+        self.one_euro = {**ONE_EURO_DEFAULTS, **(one_euro or {})}
+        OneEuroFilter(**self.one_euro)  # checks the parameters now
+        self._detector_choice, self._calibration_choice = detector, calibration
+        self._detector: Detector | None = detector if isinstance(detector, Detector) else None
+        self.calibration: calibrations.BoxCalibration | None = None
+        self.threads, self.detector_file, self.log = threads, detector_file, log
+        self.timings: dict[str, float] = {}
+        if self._detector is not None:
+            self._choose_calibration()
+
+    # --- detection ---------------------------------------------------------------------------
+
+    @property
+    def detector(self) -> Detector:
+        """The detector (built, and its calibration chosen, on first use)."""
+        if self._detector is None:
+            self._detector = build_detector(self._detector_choice, self.kind, self.threads, self.detector_file,
+                                            log=self.log)
+            self._choose_calibration()
+        return self._detector
+
+    def _choose_calibration(self) -> None:
+        choice, name = self._calibration_choice, self._detector.name
+        if isinstance(choice, calibrations.BoxCalibration):
+            self.calibration = choice
+        elif choice is not None:
+            self.calibration = calibrations.read(choice, name, self.scheme)
+            if self.calibration is None:
+                raise ValueError(f"{choice}: no calibration of detector {name!r} for scheme {self.scheme!r}; make "
+                                 f"one with: edgelmk detect calibrate {name} --data ... --out {choice}")
+        else:
+            self.calibration = calibrations.shipped(name, self.scheme)
+            if self.calibration is None and self.log:
+                self.log(f"no box calibration of detector {name!r} for scheme {self.scheme!r}: its boxes are used as "
+                         f"they are (make one with: edgelmk detect calibrate {name} --data ...)")
+
+    def detect(self, image: np.ndarray) -> list[tuple[Detection, np.ndarray]]:
+        """(detection, calibrated landmark box) for each face the detector finds, best first, at most ``max_faces``."""
+        start = time.perf_counter()
+        found = self.detector.detect(image)[:self.max_faces]
+        self.timings["detect"] = self.timings.get("detect", 0.0) + time.perf_counter() - start
+        return [(d, d.box if self.calibration is None else self.calibration.apply(d)) for d in found]
+
+    # --- landmarks ---------------------------------------------------------------------------
+
+    def landmarks(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (K, 2) and scores (K,) in one box, with the model's stage times added to :attr:`timings`."""
+        start = time.perf_counter()
+        keypoints, scores = self.model.predict(image, box)
+        stages = getattr(self.model, "timings", None)
+        if stages:
+            for ours, theirs in (("crop", "preprocess"), ("inference", "inference"), ("decode", "decode")):
+                self.timings[ours] = self.timings.get(ours, 0.0) + stages[theirs]
+        else:
+            self.timings["landmarks"] = self.timings.get("landmarks", 0.0) + time.perf_counter() - start
+        return np.asarray(keypoints, np.float32), np.asarray(scores, np.float32)
+
+    def in_box(self, image: np.ndarray, box: Sequence[float]) -> Face:
+        """The face in a given box (no detector): what ``edgelmk predict --box`` uses."""
+        self.timings = {}
+        image = to_rgb_uint8(np.asarray(image), "image")
+        keypoints, scores = self.landmarks(image, box)
+        return Face(np.asarray(box, np.float32), keypoints, scores)
+
+    def process(self, image: np.ndarray) -> list[Face]:
+        """Every face the detector finds in one image (no tracking, no smoothing); [] when there is none.
+
+        Args:
+            image: (H, W, 3) RGB uint8; grey, RGBA, 16-bit and float images are converted.
+        """
+        self.timings = {}
+        image = to_rgb_uint8(np.asarray(image), "image")
+        faces = []
+        for found, box in self.detect(image):
+            keypoints, scores = self.landmarks(image, box)
+            faces.append(Face(box, keypoints, scores, detection=found))
+        return faces
+
+    # --- video -------------------------------------------------------------------------------
+
+    def stream(self, frames: Iterable[np.ndarray | None], fps: float = 30.0) -> Iterator[list[Face]]:
+        """Tracked faces per frame of a video, ids stable while a face is followed.
+
+        Args:
+            frames: RGB images in time order; None for a frame that could not be read (it yields
+                [] and the tracks carry on over the gap).
+            fps: the video's frame rate (the One Euro filter's time step is 1 / fps).
+        """
+        if fps <= 0:
+            raise ValueError(f"fps must be > 0, got {fps}")
+        tracks: list[_Track] = []
+        ids = itertools.count()
+        since_detection, gap = self.redetect_every, 1
+        for frame in frames:
+            self.timings = {}
+            if frame is None:
+                gap += 1
+                yield []
+                continue
+            image = to_rgb_uint8(np.asarray(frame), "frame")
+            detect_now = (not self.tracking or not tracks or since_detection >= self.redetect_every
+                          or any(t.lost for t in tracks))
+            if detect_now:
+                tracks = self._match(tracks, self.detect(image), ids)
+                since_detection = 0
+            faces = self._follow(image, tracks, gap / fps)
+            since_detection += 1
+            gap = 1
+            yield faces
+
+    def _match(self, tracks: list[_Track], detections, ids) -> list[_Track]:
+        """Tracks after a detection: found faces continue the track they overlap (keeping its
+        box while it is not lost), new ones start tracks, tracks not found again end."""
+        continued, free = [], [t for t in tracks]
+        for found, box in detections:
+            overlaps = [float(iou(box, t.box[None])[0]) for t in free]
+            best = int(np.argmax(overlaps)) if overlaps else -1
+            if best >= 0 and overlaps[best] >= MATCH_IOU:
+                track = free.pop(best)
+                if track.lost or not self.tracking:
+                    track.box, track.lost, track.reference_score = box, False, 0.0
+            else:
+                track = _Track(next(ids), box)
+            track.detection = found
+            continued.append(track)
+        return continued
+
+    def _follow(self, image: np.ndarray, tracks: list[_Track], dt: float) -> list[Face]:
+        """Landmarks of every track in this frame; sets each track's next box and whether it is lost."""
+        height, width = image.shape[:2]
+        faces = []
+        for track in tracks:
+            keypoints, scores = self.landmarks(image, track.box)
+            mean_score = float(np.mean(scores)) if len(scores) else 0.0
+            track.reference_score = track.reference_score or mean_score
+            next_box = landmark_box(keypoints)
+            centre = (next_box[:2] + next_box[2:]) / 2
+            inside = 0 <= centre[0] <= width - 1 and 0 <= centre[1] <= height - 1
+            track.lost = mean_score < self.lost_ratio * track.reference_score or not inside
+            face = Face(track.box.copy(), keypoints, scores, track.id, track.detection)
+            track.box, track.detection = next_box, None
+            if track.lost:
+                continue
+            if self.smoothing == "one-euro":
+                start = time.perf_counter()
+                track.smoother = track.smoother or OneEuroFilter(**self.one_euro)
+                face.keypoints = track.smoother(keypoints, dt, _box_side(next_box))
+                self.timings["filter"] = self.timings.get("filter", 0.0) + time.perf_counter() - start
+            faces.append(face)
+        self._drop_duplicates(tracks, faces)
+        return faces
+
+    @staticmethod
+    def _drop_duplicates(tracks: list[_Track], faces: list[Face]) -> None:
+        """Two tracks that converged on one face: the one with the lower mean score is lost."""
+        for first, second in itertools.combinations(faces, 2):
+            if float(iou(landmark_box(first.keypoints), landmark_box(second.keypoints)[None])[0]) > DUPLICATE_IOU:
+                worse = min((first, second), key=lambda f: float(np.mean(f.scores)))
+                for track in tracks:
+                    track.lost = track.lost or track.id == worse.id
+        lost = {t.id for t in tracks if t.lost}
+        faces[:] = [f for f in faces if f.id not in lost]

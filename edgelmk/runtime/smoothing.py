@@ -1,0 +1,64 @@
+"""The One Euro filter (Casiez, Roussel & Vogel, CHI 2012) on keypoints: less jitter, little lag.
+
+A low-pass filter whose cutoff rises with speed: still keypoints are smoothed hard (cutoff
+``min_cutoff``), moving ones follow quickly (cutoff ``min_cutoff + beta * speed``). Here the
+speed of a keypoint is its 2-D speed in *face sizes per second* (pixels per second divided
+by the side of the face box), so the defaults hold for a face of any size in the frame.
+
+Defaults (chosen with a sweep of ``benchmarks/tracking.py`` on real-photo clips: README
+table): ``min_cutoff`` 0.5 Hz, ``beta`` 4.0 Hz per (face size / s), ``d_cutoff`` 1.0 Hz; the
+time step comes from the video's frame rate. The Android core's ``OneEuroFilter.java`` is the same filter, tested against this one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+ONE_EURO_DEFAULTS = {"min_cutoff": 0.5, "beta": 4.0, "d_cutoff": 1.0}
+
+
+def smoothing_factor(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
+    """The exponential smoothing factor alpha of a first-order low-pass at ``cutoff_hz`` for a step of ``dt`` s."""
+    tau = 1.0 / (2 * math.pi * np.asarray(cutoff_hz))
+    return 1.0 / (1.0 + tau / dt)
+
+
+class OneEuroFilter:
+    """One Euro filter over (K, 2) keypoints (every keypoint filtered on its own, x and y together).
+
+    Args:
+        min_cutoff: cutoff frequency at rest, Hz (lower: smoother when still, more lag).
+        beta: how much the cutoff rises with speed, Hz per (face size / s) (higher: less lag when moving).
+        d_cutoff: cutoff of the speed estimate, Hz.
+    """
+
+    def __init__(self, min_cutoff: float = ONE_EURO_DEFAULTS["min_cutoff"], beta: float = ONE_EURO_DEFAULTS["beta"],
+                 d_cutoff: float = ONE_EURO_DEFAULTS["d_cutoff"]):
+        if min_cutoff <= 0 or d_cutoff <= 0 or beta < 0:
+            raise ValueError(f"One Euro needs min_cutoff > 0, d_cutoff > 0 and beta >= 0 (got {min_cutoff}, "
+                             f"{d_cutoff}, {beta})")
+        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
+        self.previous: np.ndarray | None = None
+        self.speed: np.ndarray | None = None
+
+    def __call__(self, keypoints: np.ndarray, dt: float, face_size: float) -> np.ndarray:
+        """Filtered (K, 2) float32 keypoints, pixels.
+
+        Args:
+            keypoints: (K, 2) this frame's keypoints, pixels.
+            dt: seconds since the previous frame (1 / frame rate).
+            face_size: side of the face box, pixels (speed unit).
+        """
+        keypoints = np.asarray(keypoints, np.float64)
+        if self.previous is None:
+            self.previous, self.speed = keypoints, np.zeros(len(keypoints))
+            return keypoints.astype(np.float32)
+        if dt <= 0:
+            raise ValueError(f"frames must move forward in time (dt = {dt} s)")
+        speed = np.linalg.norm(keypoints - self.previous, axis=1) / dt / max(face_size, 1e-6)
+        self.speed = self.speed + smoothing_factor(self.d_cutoff, dt) * (speed - self.speed)
+        alpha = smoothing_factor(self.min_cutoff + self.beta * self.speed, dt)[:, None]
+        self.previous = self.previous + alpha * (keypoints - self.previous)
+        return self.previous.astype(np.float32)

@@ -1,0 +1,125 @@
+"""The pipeline with a stand-in model and detector: every face, tracking, re-detection, ids, smoothing."""
+
+import numpy as np
+import pytest
+
+from edgelmk.runtime import Pipeline
+from edgelmk.runtime.detectors import Detection, Detector
+
+
+class Boxes(Detector):
+    """Finds the boxes it is told, per call; counts its calls."""
+
+    name = "stand_in"
+
+    def __init__(self, *boxes_per_call):
+        self.boxes_per_call, self.calls = list(boxes_per_call), 0
+
+    def detect(self, image):
+        boxes = self.boxes_per_call[min(self.calls, len(self.boxes_per_call) - 1)]
+        self.calls += 1
+        return [Detection(np.asarray(b, np.float32), 1.0 - 0.1 * i) for i, b in enumerate(boxes)]
+
+
+class Corners:
+    """A 'model' whose keypoints are the corners of the face drawn in the image (bright pixels) inside
+    the box plus a quarter margin (as a real model's crop has); its score is the fraction of that crop that
+    is bright."""
+
+    scheme = "cofw"
+
+    def predict(self, image, box):
+        margin = 0.25 * max(box[2] - box[0], box[3] - box[1])
+        x0, y0, x1, y1 = (int(round(v)) for v in (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin))
+        window = image[max(y0, 0):y1 + 1, max(x0, 0):x1 + 1, 0] > 0
+        ys, xs = np.nonzero(window)
+        if not len(xs):
+            return np.array([[x0, y0], [x1, y1]], np.float32), np.zeros(2, np.float32)
+        points = np.array([[xs.min(), ys.min()], [xs.max(), ys.max()]], np.float32) + [max(x0, 0), max(y0, 0)]
+        return points, np.full(2, window.mean(), np.float32)
+
+
+def frame_with(*squares, size=200):
+    image = np.zeros((size, size, 3), np.uint8)
+    for x0, y0, x1, y1 in squares:
+        image[y0:y1 + 1, x0:x1 + 1] = 255
+    return image
+
+
+def test_process_returns_every_face_in_its_calibrated_box():
+    detector = Boxes([[8, 8, 52, 52], [108, 98, 152, 142]])
+    pipeline = Pipeline(Corners(), detector, log=None)
+    faces = pipeline.process(frame_with((10, 10, 50, 50), (110, 100, 150, 140)))
+    assert len(faces) == 2 and all(f.id is None for f in faces)
+    np.testing.assert_allclose(faces[1].keypoints, [[110, 100], [150, 140]])
+    assert faces[0].detection.score == 1.0 and set(pipeline.timings) == {"detect", "landmarks"}
+    assert Pipeline(Corners(), Boxes([[8, 8, 52, 52], [108, 98, 152, 142]]), max_faces=1, log=None) \
+        .process(frame_with((10, 10, 50, 50))).__len__() == 1
+    assert Pipeline(Corners(), Boxes([]), log=None).process(np.zeros((50, 60), np.uint16)) == []
+
+
+def test_tracking_follows_the_landmarks_and_detects_only_every_n_frames():
+    detector = Boxes([[18, 18, 62, 62]])
+    pipeline = Pipeline(Corners(), detector, smoothing="off", redetect_every=5, log=None)
+    frames = [frame_with((20 + 2 * t, 20, 60 + 2 * t, 60)) for t in range(12)]
+    results = list(pipeline.stream(frames, fps=30))
+    assert detector.calls == 3  # frames 0, 5, 10
+    assert [faces[0].id for faces in results] == [0] * 12
+    np.testing.assert_allclose(results[11][0].keypoints, [[42, 20], [82, 60]])
+    assert results[3][0].detection is None and results[5][0].detection is not None
+    # the box of frame t is the landmark box of frame t - 1
+    np.testing.assert_allclose(results[4][0].box, [26, 20, 66, 60])
+
+
+def test_detect_every_frame_without_tracking():
+    detector = Boxes([[18, 18, 62, 62]])
+    list(Pipeline(Corners(), detector, tracking=False, smoothing="off", log=None).stream([frame_with((20, 20, 60, 60))] * 4))
+    assert detector.calls == 4
+
+
+def test_a_lost_face_is_detected_again_and_a_new_face_gets_a_new_id():
+    detector = Boxes([[18, 18, 62, 62]], [[118, 118, 162, 162]])
+    pipeline = Pipeline(Corners(), detector, smoothing="off", redetect_every=100, log=None)
+    frames = [frame_with((20, 20, 60, 60))] * 3 + [frame_with((120, 120, 160, 160))] * 3
+    results = list(pipeline.stream(frames))
+    assert [len(faces) for faces in results] == [1, 1, 1, 0, 1, 1]  # lost on frame 3: its box went dark
+    assert results[4][0].id == 1 and results[4][0].detection is not None and detector.calls == 2
+
+
+def test_unreadable_frames_yield_nothing_and_tracks_carry_on():
+    pipeline = Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), log=None)
+    results = list(pipeline.stream([frame_with((20, 20, 60, 60)), None, frame_with((20, 20, 60, 60))]))
+    assert results[1] == [] and results[2][0].id == 0
+
+
+def test_two_tracks_on_one_face_become_one():
+    pipeline = Pipeline(Corners(), Boxes([[15, 15, 65, 65], [22, 22, 58, 58]]), smoothing="off", log=None)
+    results = list(pipeline.stream([frame_with((20, 20, 60, 60))] * 3))
+    assert [len(faces) for faces in results] == [1, 1, 1]
+
+
+def test_smoothing_holds_still_points_and_smooths_noise():
+    rng = np.random.default_rng(0)
+    frames = []
+    for _ in range(40):
+        dx, dy = rng.integers(-1, 2, 2)
+        frames.append(frame_with((40 + dx, 40 + dy, 100 + dx, 100 + dy)))
+    raw = [f[0].keypoints for f in Pipeline(Corners(), Boxes([[38, 38, 102, 102]]), smoothing="off", log=None)
+           .stream(frames)]
+    pipeline = Pipeline(Corners(), Boxes([[38, 38, 102, 102]]), log=None)
+    smooth = [f[0].keypoints for f in pipeline.stream(frames)]
+    assert np.std(np.diff(smooth[10:], axis=0)) < np.std(np.diff(raw[10:], axis=0)) / 2
+    assert "filter" in pipeline.timings
+
+
+def test_a_missing_calibration_is_said_and_bad_options_refused(tmp_path):
+    notes = []
+    Pipeline(Corners(), Boxes([]), log=notes.append)
+    assert "no box calibration of detector 'stand_in' for scheme 'cofw'" in notes[0]
+    with pytest.raises(ValueError, match="smoothing must be one of one-euro, off"):
+        Pipeline(Corners(), Boxes([]), smoothing="kalman", log=None)
+    with pytest.raises(ValueError, match="redetect_every >= 1"):
+        Pipeline(Corners(), Boxes([]), redetect_every=0, log=None)
+    (tmp_path / "c.json").write_text('{"calibrations": []}')
+    with pytest.raises(ValueError, match="no calibration of detector 'stand_in' for scheme 'cofw'"):
+        Pipeline(Corners(), Boxes([]), calibration=tmp_path / "c.json", log=None)

@@ -1,0 +1,54 @@
+"""The One Euro filter: still points stay, hand-computed steps, less jitter, speed lowers the lag."""
+
+import math
+
+import numpy as np
+import pytest
+
+from edgelmk.runtime.smoothing import OneEuroFilter, smoothing_factor
+
+
+def test_a_still_point_is_left_where_it_is():
+    smoother = OneEuroFilter()
+    points = np.array([[10.0, 20.0], [30.0, 40.0]])
+    for _ in range(5):
+        np.testing.assert_allclose(smoother(points, 1 / 30, 100.0), points)
+
+
+def test_one_step_by_hand():
+    smoother = OneEuroFilter(min_cutoff=1.0, beta=2.0, d_cutoff=1.0)
+    smoother(np.array([[0.0, 0.0]]), 0.1, 10.0)
+    dt = 0.1
+    speed = 3.0 / dt / 10.0  # 3 px in 0.1 s, face 10 px: 3 face sizes per second
+    speed_alpha = 1 / (1 + 1 / (2 * math.pi * 1.0) / dt)
+    cutoff = 1.0 + 2.0 * speed_alpha * speed
+    alpha = 1 / (1 + 1 / (2 * math.pi * cutoff) / dt)
+    np.testing.assert_allclose(smoother(np.array([[3.0, 0.0]]), dt, 10.0), [[3.0 * alpha, 0.0]], rtol=1e-6)
+    assert smoothing_factor(1.0, dt) == pytest.approx(speed_alpha)
+
+
+def test_noise_on_a_still_face_shrinks():
+    rng = np.random.default_rng(0)
+    noisy = 100 + rng.normal(0, 1.0, (300, 5, 2))
+    smoother = OneEuroFilter()
+    filtered = np.stack([smoother(frame, 1 / 30, 120.0) for frame in noisy])
+    assert filtered[30:].std(axis=0).mean() < noisy[30:].std(axis=0).mean() / 2
+
+
+def test_a_larger_beta_follows_a_moving_point_more_closely():
+    path = np.stack([np.array([[t * 4.0, 0.0]]) for t in range(60)])  # 4 px per frame, face 100 px
+    errors = []
+    for beta in (0.0, 4.0, 20.0):
+        smoother = OneEuroFilter(min_cutoff=0.5, beta=beta)
+        filtered = np.stack([smoother(frame, 1 / 30, 100.0) for frame in path])
+        errors.append(float(np.abs(filtered[-1] - path[-1]).max()))
+    assert errors[0] > errors[1] > errors[2]
+
+
+def test_bad_parameters_and_time_are_refused():
+    with pytest.raises(ValueError, match="min_cutoff > 0"):
+        OneEuroFilter(min_cutoff=0)
+    smoother = OneEuroFilter()
+    smoother(np.zeros((1, 2)), 0.1, 1.0)
+    with pytest.raises(ValueError, match="frames must move forward in time"):
+        smoother(np.zeros((1, 2)), 0.0, 1.0)
