@@ -7,8 +7,10 @@ OpenCV's warpAffine), the input quantization (``runtime.model.encode_input``), t
 to frame pixels (``to_original``), and which sidecars ``runtime.sidecar.check`` accepts.
 
 Usage: python android-demo/tools/make_vectors.py [--export DIR] OUT_DIR
-writes decoders.json, crops.json, sidecars.json and pipeline.json (recorded model output made from
-a codec's targets); with ``--export`` (the folder of ``edgelmk export --target tflite --int8``) also
+writes decoders.json, crops.json, sidecars.json, pipeline.json (recorded model output made from
+a codec's targets), detector.json (BlazeFace outputs -> detections -> calibrated boxes, with the
+calibration file edgelmk ships) and tracker.json (a scripted two-face video through ``runtime.Pipeline.stream``:
+what the detector found, every box the tracker asked landmarks for, the filtered faces); with ``--export`` (the folder of ``edgelmk export --target tflite --int8``) also
 pipeline_export.json: that real model run by the Python runtime on a test image, and its sidecar.
 """
 
@@ -26,8 +28,11 @@ from edgelmk.codecs import CODECS
 from edgelmk.codecs.integer import quantize_per_tensor
 from edgelmk.data.skeletons import skeleton_for
 from edgelmk.preprocess import to_original
-from edgelmk.runtime import sidecar as sidecars
+from edgelmk.runtime import Pipeline, calibration as calibrations, sidecar as sidecars
+from edgelmk.runtime.detectors import Detection, Detector
+from edgelmk.runtime.detectors.mediapipe import BlazeFace, SsdDecoder, letterbox_matrix
 from edgelmk.runtime.model import LandmarkModel, crop_box, decode_output, encode_input
+from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS
 
 KEYPOINTS = 5
 
@@ -228,6 +233,113 @@ def export_pipeline_case(export_dir: Path, rng: np.random.Generator) -> dict:
             "scores": as_list(scores[0])}
 
 
+def detector_case(rng: np.random.Generator, height: int = 480, width: int = 640) -> dict:
+    """Made-up BlazeFace outputs (two faces, each seen by several anchors, plus a weak one) decoded by
+    ``SsdDecoder``, and the detections calibrated by the shipped BlazeFace calibrations."""
+    decoder = SsdDecoder(BlazeFace.layout)
+    anchors = decoder.anchors * BlazeFace.layout.input_size
+    regressions = np.zeros((len(anchors), 16), np.float32)
+    logits = np.full(len(anchors), -8.0, np.float32)
+    pattern = np.array([[-0.2, -0.15], [0.2, -0.15], [0.0, 0.05], [0.0, 0.25], [-0.45, -0.05], [0.45, -0.05]])
+    for centre, side, logit in (((40.0, 52.0), 30.0, 3.0), ((92.0, 80.0), 20.0, 1.5), ((110.0, 20.0), 10.0, -0.5)):
+        near = np.flatnonzero(np.linalg.norm(anchors - centre, axis=1) < 7)
+        for index in near:
+            offset = np.asarray(centre) - anchors[index] + rng.normal(0, 0.5, 2)
+            regressions[index, :2] = offset
+            regressions[index, 2:4] = side + rng.normal(0, 1.0, 2)
+            regressions[index, 4:] = (offset + side * pattern + rng.normal(0, 0.3, pattern.shape)).ravel()
+            logits[index] = logit + rng.normal(0, 0.5)
+    matrix = letterbox_matrix((height, width), BlazeFace.layout.input_size)
+    found = decoder.decode(regressions, logits, matrix)
+    assert len(found) >= 2, "the made-up outputs must give detections"
+    calibrations_json = (calibrations.SHIPPED / "blazeface.json").read_text()
+    cases = []
+    for scheme in ("cofw", "300w"):
+        calibration = calibrations.shipped("blazeface", scheme)
+        cases.append({"scheme": scheme, "keypoints_used": calibration.uses_keypoints,
+                      "boxes": [as_list(calibration.apply(Detection(box, score, points))) for box, score, points in found]})
+    return {"height": height, "width": width, "matrix": as_list(matrix.ravel()), "regressions": as_list(regressions.ravel()),
+            "logits": as_list(logits), "anchors": len(anchors),
+            "detections": [{"box": as_list(box), "score": score, "keypoints": as_list(points.ravel())}
+                           for box, score, points in found],
+            "calibrations_json": calibrations_json, "calibrated": cases}
+
+
+class ScriptedScene:
+    """Two faces in a 320 x 240 video at 30 fps: A moves right, B appears at frame 12 (still), A's
+    landmark scores drop on frames 30-31 (lost, found again), and from frame 40 the detector also
+    reports a box beside B that the landmarks pull onto B (two tracks on one face: the newer is dropped). Acts as the pipeline's
+    detector and as its landmark model, and records what they were asked and answered."""
+
+    name, kind, scheme, min_size = "scripted", "face", "scripted", 0
+    size_hw = (240, 320)
+    pattern = np.array([[-0.3, -0.2], [0.3, -0.2], [0.0, 0.05], [-0.2, 0.3], [0.2, 0.3], [-0.45, 0.0], [0.45, 0.0]])
+
+    def __init__(self):
+        self.frame, self.log = 0, []
+
+    def faces(self) -> list[tuple[np.ndarray, float]]:
+        """(centre, side) of the faces in the current frame."""
+        faces = [(np.array([80.0 + 2.5 * self.frame, 120.0 + 10 * np.sin(self.frame / 6)]), 60.0)]
+        if self.frame >= 12:
+            faces.append((np.array([255.0, 70.0]), 50.0))
+        return faces
+
+    def detect(self, image) -> list[Detection]:
+        rng = np.random.default_rng(1000 + self.frame)
+        boxes = [np.concatenate([c - 0.55 * side, c + 0.55 * side]) + rng.normal(0, 1.5, 4) for c, side in self.faces()]
+        if self.frame >= 40:
+            boxes.append(boxes[1] + 25.0)  # overlaps B too little to be matched to it, yet lands on B
+        found = [Detection(box.astype(np.float32), 0.9 - 0.1 * i) for i, box in enumerate(boxes)]
+        self.log[-1]["detections"] = [as_list(d.box) for d in found]
+        return found
+
+    def predict(self, image, box) -> tuple[np.ndarray, np.ndarray]:
+        box = np.asarray(box, np.float64)
+        faces = self.faces()
+        index = int(np.argmin([np.linalg.norm(c - (box[:2] + box[2:]) / 2) for c, _ in faces]))
+        centre, side = faces[index]
+        rng = np.random.default_rng(10 * self.frame + index)
+        keypoints = (centre + side * self.pattern + rng.normal(0, 0.8, self.pattern.shape)).astype(np.float32)
+        score = 0.3 if index == 0 and self.frame in (30, 31) else 0.9
+        scores = np.full(len(keypoints), score, np.float32)
+        self.log[-1]["calls"].append({"box": as_list(np.asarray(box, np.float32)), "x": as_list(keypoints[:, 0]),
+                                      "y": as_list(keypoints[:, 1]), "scores": as_list(scores)})
+        return keypoints, scores
+
+    def frames(self, count: int):
+        for self.frame in range(count):
+            self.log.append({"detections": None, "calls": []})
+            yield np.zeros((*self.size_hw, 3), np.uint8)
+
+
+class _ScriptedDetector(Detector):
+    name = "scripted"
+
+    def __init__(self, scene: ScriptedScene):
+        self.scene = scene
+
+    def detect(self, image):
+        return self.scene.detect(image)
+
+
+def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float = 0.5, fps: float = 30.0) -> dict:
+    """The scripted scene through ``Pipeline.stream`` (tracking, One Euro at its defaults), recorded."""
+    scene = ScriptedScene()
+    pipeline = Pipeline(scene, _ScriptedDetector(scene), redetect_every=redetect_every, lost_ratio=lost_ratio,
+                        log=None)
+    for faces in pipeline.stream(scene.frames(frames), fps=fps):
+        scene.log[-1]["faces"] = [{"id": face.id, "box": as_list(face.box), "x": as_list(face.keypoints[:, 0]),
+                            "y": as_list(face.keypoints[:, 1])} for face in faces]
+    ids = {face["id"] for record in scene.log for face in record["faces"]}
+    assert ids == {0, 1} and any(not r["faces"] or len(r["faces"]) < len(r["calls"]) for r in scene.log), \
+        "the scene must exercise new, lost and duplicate faces"
+    height, width = scene.size_hw
+    return {"fps": fps, "width": width, "height": height, "redetect_every": redetect_every, "lost_ratio": lost_ratio,
+            "one_euro": [ONE_EURO_DEFAULTS["min_cutoff"], ONE_EURO_DEFAULTS["beta"], ONE_EURO_DEFAULTS["d_cutoff"]],
+            "frames": scene.log}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="folder for the vector files (created)")
@@ -236,7 +348,8 @@ def main() -> None:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2026)
     files = {"decoders.json": {"cases": decoder_cases(rng)}, "crops.json": crop_cases(rng),
-             "sidecars.json": {"cases": sidecar_cases()}, "pipeline.json": pipeline_case(rng)}
+             "sidecars.json": {"cases": sidecar_cases()}, "pipeline.json": pipeline_case(rng),
+             "detector.json": detector_case(rng), "tracker.json": tracker_case()}
     if args.export:
         files["pipeline_export.json"] = export_pipeline_case(args.export, rng)
     for name, content in files.items():

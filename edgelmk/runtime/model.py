@@ -118,7 +118,7 @@ class LandmarkModel:
     @property
     def scheme(self) -> str:
         """The landmark scheme's name (``300w``, ``cofw``, ``coco``...: the sidecar's skeleton)."""
-        return self.sidecar["keypoints"]["skeleton"]
+        return self.sidecar["keypoints"].get("skeleton", "")
 
     def _check_against_interpreter(self) -> None:
         """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""

@@ -239,8 +239,9 @@ class Pipeline:
 
     def _match(self, tracks: list[_Track], detections, ids) -> list[_Track]:
         """Tracks after a detection: found faces continue the track they overlap (keeping its
-        box while it is not lost), new ones start tracks, tracks not found again end."""
-        continued, free = [], [t for t in tracks]
+        box while it is not lost), a second box on a face already matched is ignored, new faces
+        start tracks, and tracks not found again end."""
+        continued, free = [], list(tracks)
         for found, box in detections:
             overlaps = [float(iou(box, t.box[None])[0]) for t in free]
             best = int(np.argmax(overlaps)) if overlaps else -1
@@ -248,6 +249,8 @@ class Pipeline:
                 track = free.pop(best)
                 if track.lost or not self.tracking:
                     track.box, track.lost, track.reference_score = box, False, 0.0
+            elif any(float(iou(box, t.box[None])[0]) >= MATCH_IOU for t in continued):
+                continue
             else:
                 track = _Track(next(ids), box)
             track.detection = found
@@ -281,11 +284,10 @@ class Pipeline:
 
     @staticmethod
     def _drop_duplicates(tracks: list[_Track], faces: list[Face]) -> None:
-        """Two tracks that converged on one face: the one with the lower mean score is lost."""
+        """Two tracks that converged on one face: the one with the lower mean score ends (on a tie, the newer)."""
+        dropped = set()
         for first, second in itertools.combinations(faces, 2):
             if float(iou(landmark_box(first.keypoints), landmark_box(second.keypoints)[None])[0]) > DUPLICATE_IOU:
-                worse = min((first, second), key=lambda f: float(np.mean(f.scores)))
-                for track in tracks:
-                    track.lost = track.lost or track.id == worse.id
-        lost = {t.id for t in tracks if t.lost}
-        faces[:] = [f for f in faces if f.id not in lost]
+                dropped.add(min((first, second), key=lambda f: (float(np.mean(f.scores)), -f.id)).id)
+        tracks[:] = [t for t in tracks if t.id not in dropped]
+        faces[:] = [f for f in faces if f.id not in dropped]

@@ -62,3 +62,4 @@ class OneEuroFilter:
         alpha = smoothing_factor(self.min_cutoff + self.beta * self.speed, dt)[:, None]
         self.previous = self.previous + alpha * (keypoints - self.previous)
         return self.previous.astype(np.float32)
+

@@ -87,8 +87,48 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, points: np.ndarray, thre
     return kept
 
 
+class SsdDecoder:
+    """One layout's anchors and the decoding of its raw outputs into boxes and keypoints in image pixels.
+
+    The Android core's ``SsdDecoder.java`` does the same and is tested against :meth:`decode`.
+    """
+
+    def __init__(self, layout: SsdLayout, min_score: float | None = None):
+        self.layout = layout
+        self.anchors = layout.anchors()
+        self.min_score = layout.min_score if min_score is None else min_score
+
+    def decode(self, regressions: np.ndarray, logits: np.ndarray, matrix: np.ndarray
+               ) -> list[tuple[np.ndarray, float, np.ndarray]]:
+        """(box (4,) float32, score, keypoints (P, 2) float32) in image pixels, best first.
+
+        Args:
+            regressions: (A, 4 + 2P) the model's box and keypoint offsets, input pixels.
+            logits: (A,) scores before the sigmoid.
+            matrix: the (2, 3) image -> input matrix the input was made with (:func:`letterbox_matrix`).
+        """
+        scores = 1 / (1 + np.exp(-np.clip(logits.astype(np.float64), -100, 100)))
+        keep = scores >= self.min_score
+        if not keep.any():
+            return []
+        size = self.layout.input_size
+        anchors = self.anchors[keep] * size  # input pixel edges (0..size)
+        values = regressions[keep]
+        centres = anchors + values[:, :2]
+        half = values[:, 2:4] / 2
+        boxes = np.concatenate([centres - half, centres + half], axis=1)
+        points = anchors[:, None, :] + values[:, 4:].reshape(len(values), -1, 2)
+        to_image = geometry.invert_affine(matrix)
+        found = []
+        for box, score, keypoints in weighted_nms(boxes, scores[keep], points, self.layout.nms_iou):
+            corners = geometry.apply_affine(box.reshape(2, 2) - 0.5, to_image)  # edges -> pixel-centre convention
+            found.append((corners.ravel().astype(np.float32), score,
+                          geometry.apply_affine(keypoints - 0.5, to_image).astype(np.float32)))
+        return found
+
+
 class SsdDetector(Detector):
-    """A MediaPipe SSD detector: letterbox, LiteRT, anchor decoding, weighted NMS.
+    """A MediaPipe SSD detector: letterbox, LiteRT, :class:`SsdDecoder`.
 
     Subclasses set ``layout``, ``file`` (a :data:`edgelmk.runtime.model_files.MODEL_FILES` key)
     and ``keypoint_names``; :meth:`to_detection` may turn the decoded box and keypoints into
@@ -102,15 +142,14 @@ class SsdDetector(Detector):
         self.interpreter, self.interpreter_name = litert(model_path, threads)
         (self.input_detail,) = self.interpreter.get_input_details()
         outputs = self.interpreter.get_output_details()
-        self.anchors = self.layout.anchors()
+        self.decoder = SsdDecoder(self.layout, min_score)
+        anchors = len(self.decoder.anchors)
         by_width = {int(detail["shape"][-1]): detail["index"] for detail in outputs}
         coordinates = 4 + 2 * len(self.keypoint_names)
-        if set(by_width) != {coordinates, 1} or any(int(d["shape"][1]) != len(self.anchors) for d in outputs):
-            raise ValueError(f"{model_path}: expected outputs (1, {len(self.anchors)}, {coordinates}) and "
-                             f"(1, {len(self.anchors)}, 1), got {[tuple(d['shape']) for d in outputs]}; is it "
-                             f"MediaPipe's {self.file} model?")
+        if set(by_width) != {coordinates, 1} or any(int(d["shape"][1]) != anchors for d in outputs):
+            raise ValueError(f"{model_path}: expected outputs (1, {anchors}, {coordinates}) and (1, {anchors}, 1), "
+                             f"got {[tuple(d['shape']) for d in outputs]}; is it MediaPipe's {self.file} model?")
         self.box_output, self.score_output = by_width[coordinates], by_width[1]
-        self.min_score = self.layout.min_score if min_score is None else min_score
 
     @classmethod
     def open(cls, threads: int = 1, model_file: str | None = None) -> "SsdDetector":
@@ -129,25 +168,7 @@ class SsdDetector(Detector):
                 matrix)
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        regressions, logits, matrix = self.raw_outputs(image)
-        scores = 1 / (1 + np.exp(-np.clip(logits.astype(np.float64), -100, 100)))
-        keep = scores >= self.min_score
-        if not keep.any():
-            return []
-        size = self.layout.input_size
-        anchors = self.anchors[keep] * size  # input pixel edges (0..size)
-        values = regressions[keep]
-        centres = anchors + values[:, :2]
-        half = values[:, 2:4] / 2
-        boxes = np.concatenate([centres - half, centres + half], axis=1)
-        points = anchors[:, None, :] + values[:, 4:].reshape(len(values), -1, 2)
-        to_image = geometry.invert_affine(matrix)
-        found = []
-        for box, score, keypoints in weighted_nms(boxes, scores[keep], points, self.layout.nms_iou):
-            corners = geometry.apply_affine(box.reshape(2, 2) - 0.5, to_image)  # edges -> pixel-centre convention
-            found.append(self.to_detection(corners.ravel().astype(np.float32), score,
-                                           geometry.apply_affine(keypoints - 0.5, to_image).astype(np.float32)))
-        return found
+        return [self.to_detection(*found) for found in self.decoder.decode(*self.raw_outputs(image))]
 
     def to_detection(self, box: np.ndarray, score: float, keypoints: np.ndarray) -> Detection:
         return Detection(box, score, keypoints)

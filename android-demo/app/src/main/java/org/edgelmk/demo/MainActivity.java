@@ -8,29 +8,36 @@ import android.hardware.camera2.CameraAccessException;
 import android.os.Bundle;
 import android.os.Handler;
 import android.os.HandlerThread;
+import java.util.List;
 import java.util.Locale;
+import org.edgelmk.core.FaceTracker;
+import org.edgelmk.core.Keypoints;
 import org.edgelmk.core.LandmarkPipeline;
 import org.edgelmk.core.ModelSpecException;
+import org.edgelmk.core.OneEuroFilter;
 
 /**
- * Camera -> face box -> landmark model -> decoder -> overlay, with FPS and stage timings.
- * Every failure (missing or mismatched model, permission denied, camera error) becomes a
- * message on screen.
+ * Camera -> faces (detector, then each face followed by its own landmarks: the core's FaceTracker,
+ * as edgelmk's Python pipeline) -> landmark model -> One Euro filter -> overlay, with FPS and
+ * stage timings. Every failure (missing or mismatched model, permission denied, camera error)
+ * becomes a message on screen.
  */
 public final class MainActivity extends Activity implements CameraFrames.Listener {
     private static final int CAMERA_REQUEST = 1;
     private static final int THREADS = 2;
-    /** Run the face detector on every n-th frame; reuse its box in between. */
-    private static final int DETECT_EVERY = 5;
+    /** While faces are followed, the detector still runs every this many frames (new faces appear then). */
+    private static final int REDETECT_EVERY = 30;
+    /** A face is lost when its mean landmark score falls below this fraction of its score when found. */
+    private static final double LOST_RATIO = 0.5;
 
     private OverlayView overlay;
     private LandmarkPipeline pipeline;
     private String runtimeName;
     private HandlerThread worker;
     private CameraFrames camera;
-    private final FaceBoxes faces = new FaceBoxes();
-    private double[] box;
-    private int frameCount;
+    private FaceFinder finder;
+    private final FaceTracker tracker = new FaceTracker(REDETECT_EVERY, LOST_RATIO, true, new double[] {
+        OneEuroFilter.DEFAULT_MIN_CUTOFF, OneEuroFilter.DEFAULT_BETA, OneEuroFilter.DEFAULT_D_CUTOFF});
     private long lastFrameNanos;
     private double fps;
 
@@ -42,6 +49,7 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
         try {
             ModelAssets model = ModelAssets.load(getAssets());
             pipeline = new LandmarkPipeline(model.spec, Interpreters.open(model.model, model.spec, THREADS));
+            finder = Detectors.open(getAssets(), model.spec, THREADS);
             runtimeName = Interpreters.DESCRIPTION;
         } catch (ModelSpecException e) {
             overlay.showMessage(e.getMessage());
@@ -109,36 +117,52 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
         if (pipeline != null) {
             pipeline.close();
         }
+        if (finder != null) {
+            finder.close();
+        }
         super.onDestroy();
     }
 
     @Override
-    public void onFrame(int[] argb, int width, int height) {
+    public void onFrame(final int[] argb, final int width, final int height) {
         try {
             final Bitmap frame = Bitmap.createBitmap(argb, width, height, Bitmap.Config.ARGB_8888);
-            if (box == null || frameCount % DETECT_EVERY == 0) {
-                box = faces.find(frame);
-            }
-            frameCount++;
-            final LandmarkPipeline.Result result = pipeline.run(argb, width, height, box);
             long now = System.nanoTime();
+            double dt = lastFrameNanos == 0 ? 1 / 30.0 : (now - lastFrameNanos) / 1e9;
+            double detectMs = 0;
+            boolean detected = tracker.needsDetection();
+            if (detected) {
+                long start = System.nanoTime();
+                tracker.detected(finder.find(argb, width, height));
+                detectMs = (System.nanoTime() - start) / 1e6;
+            }
+            final double[] stageMs = new double[3];
+            final List<FaceTracker.Face> faces = tracker.update(new FaceTracker.Landmarks() {
+                @Override
+                public Keypoints predict(double[] box) {
+                    LandmarkPipeline.Result result = pipeline.run(argb, width, height, box);
+                    stageMs[0] += result.preprocessMs;
+                    stageMs[1] += result.inferenceMs;
+                    stageMs[2] += result.decodeMs;
+                    return result.keypoints;
+                }
+            }, width, height, dt);
             if (lastFrameNanos != 0) {
-                double instant = 1e9 / (now - lastFrameNanos);
-                fps = fps == 0 ? instant : 0.9 * fps + 0.1 * instant;
+                fps = fps == 0 ? 1 / dt : 0.9 * fps + 0.1 / dt;
             }
             lastFrameNanos = now;
-            final double[] shownBox = box.clone();
             final String[] status = {
-                String.format(Locale.ROOT, "%.1f FPS", fps),
-                String.format(Locale.ROOT, "inference %.1f ms", result.inferenceMs),
-                String.format(Locale.ROOT, "crop %.1f ms, decode %.2f ms", result.preprocessMs, result.decodeMs),
-                (faces.lastFromDetector ? "box: face detector" : "box: guide (no face found)"),
+                String.format(Locale.ROOT, "%.1f FPS, %d face(s)", fps, faces.size()),
+                String.format(Locale.ROOT, "inference %.1f ms", stageMs[1]),
+                String.format(Locale.ROOT, "crop %.1f ms, decode %.2f ms", stageMs[0], stageMs[2]),
+                detected ? String.format(Locale.ROOT, "detect %.1f ms", detectMs) : "boxes from the landmarks",
+                finder.description(),
                 runtimeName,
             };
             runOnUiThread(new Runnable() {
                 @Override
                 public void run() {
-                    overlay.show(frame, shownBox, result.keypoints, status);
+                    overlay.show(frame, faces, status);
                 }
             });
         } catch (RuntimeException e) {

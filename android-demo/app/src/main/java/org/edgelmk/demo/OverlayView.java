@@ -7,11 +7,14 @@ import android.graphics.Color;
 import android.graphics.Paint;
 import android.graphics.RectF;
 import android.view.View;
+import java.util.Collections;
+import java.util.List;
+import org.edgelmk.core.FaceTracker;
 import org.edgelmk.core.Keypoints;
 
 /**
- * Draws the latest analysed frame, the box, the keypoints and the timings; or a message in
- * place of all that (missing model, permission denied, camera error).
+ * Draws the latest analysed frame, each face's box, track id and keypoints, and the timings; or a
+ * message in place of all that (missing model, permission denied, camera error).
  */
 final class OverlayView extends View {
     private final Paint points = new Paint(Paint.ANTI_ALIAS_FLAG);
@@ -20,8 +23,7 @@ final class OverlayView extends View {
     private final RectF target = new RectF();
 
     private Bitmap frame;
-    private Keypoints keypoints;
-    private double[] faceBox;
+    private List<FaceTracker.Face> faces = Collections.emptyList();
     private String[] status = new String[0];
     private String message;
 
@@ -38,10 +40,9 @@ final class OverlayView extends View {
     }
 
     /** Shows a frame with its results (called on the UI thread). */
-    void show(Bitmap frame, double[] faceBox, Keypoints keypoints, String[] status) {
+    void show(Bitmap frame, List<FaceTracker.Face> faces, String[] status) {
         this.frame = frame;
-        this.faceBox = faceBox;
-        this.keypoints = keypoints;
+        this.faces = faces;
         this.status = status;
         this.message = null;
         invalidate();
@@ -67,12 +68,13 @@ final class OverlayView extends View {
         float top = (getHeight() - frame.getHeight() * scale) / 2;
         target.set(left, top, left + frame.getWidth() * scale, top + frame.getHeight() * scale);
         canvas.drawBitmap(frame, null, target, null);
-        if (faceBox != null) {
-            canvas.drawRect(left + (float) faceBox[0] * scale, top + (float) faceBox[1] * scale,
-                    left + (float) faceBox[2] * scale, top + (float) faceBox[3] * scale, box);
-        }
-        if (keypoints != null) {
-            float radius = Math.max(3, 2 * scale);
+        float radius = Math.max(3, 2 * scale);
+        for (FaceTracker.Face face : faces) {
+            canvas.drawRect(left + (float) face.box[0] * scale, top + (float) face.box[1] * scale,
+                    left + (float) face.box[2] * scale, top + (float) face.box[3] * scale, box);
+            canvas.drawText(String.valueOf(face.id), left + (float) face.box[0] * scale,
+                    top + (float) face.box[1] * scale - 8, text);
+            Keypoints keypoints = face.keypoints;
             for (int k = 0; k < keypoints.count(); k++) {
                 canvas.drawCircle(left + keypoints.x[k] * scale, top + keypoints.y[k] * scale, radius, points);
             }

@@ -24,6 +24,8 @@ public final class ModelSpec {
     public final List<String> keypointNames;
     /** The square crop's side is max(box width, height) * (1 + margin). */
     public final double cropMargin;
+    /** The landmark scheme's name ({@code keypoints.skeleton}: 300w, cofw...), "" when the sidecar has none. */
+    public final String scheme;
 
     private ModelSpec(String source, Map<String, Object> content) throws ModelSpecException {
         this.source = source;
@@ -39,6 +41,9 @@ public final class ModelSpec {
         outputActivation = choice(content, "output.activation", "none", "spatial_softmax");
         keypointNames = names(content);
         cropMargin = number(content, "crop.margin");
+        Object keypoints = content.get("keypoints");
+        Object skeleton = keypoints instanceof Map ? asObject(keypoints).get("skeleton") : null;
+        scheme = skeleton instanceof String ? (String) skeleton : "";
         Object codec = field(content, "codec");
         if (!(codec instanceof Map)) {
             throw new ModelSpecException(source + ": field 'codec' must be an object");

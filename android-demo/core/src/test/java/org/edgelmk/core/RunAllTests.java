@@ -11,7 +11,8 @@ public final class RunAllTests {
 
     public static void main(String[] args) {
         Result result = JUnitCore.runClasses(JsonTest.class, Yuv420Test.class, ModelSpecTest.class,
-                SidecarVectorsTest.class, DecoderVectorsTest.class, CropVectorsTest.class, PipelineVectorsTest.class);
+                SidecarVectorsTest.class, DecoderVectorsTest.class, CropVectorsTest.class, PipelineVectorsTest.class,
+                DetectorVectorsTest.class, TrackerVectorsTest.class);
         for (Failure failure : result.getFailures()) {
             System.out.println("FAILED " + failure.getTestHeader() + ": " + failure.getMessage());
         }
