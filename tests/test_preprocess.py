@@ -60,3 +60,17 @@ def test_training_crops_are_the_runtime_crops():
     matrix = crop_matrix(box, (32, 32), 0.3)
     np.testing.assert_array_equal(cropped["matrix"], matrix)
     np.testing.assert_array_equal(cropped["image"], warp(image, matrix, (32, 32)))
+
+
+def test_exif_orientation_is_applied_only_when_asked(tmp_path):
+    image_module = optional_import("PIL.Image")
+    pixels = np.zeros((20, 40, 3), np.uint8)
+    pixels[:, :10] = 255  # a bright left edge
+    photo = image_module.fromarray(pixels)
+    exif = photo.getexif()
+    exif[0x0112] = 6  # orientation: the viewer turns it 90 degrees clockwise
+    photo.save(tmp_path / "turned.jpg", exif=exif.tobytes(), quality=95)
+    stored = load_image(tmp_path / "turned.jpg")
+    upright = load_image(tmp_path / "turned.jpg", exif_orientation=True)
+    assert stored.shape == (20, 40, 3) and upright.shape == (40, 20, 3)
+    assert upright[:10].mean() > 200 and upright[-10:].mean() < 50  # the bright edge is now on top
