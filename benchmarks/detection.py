@@ -42,7 +42,7 @@ from edgelmk.preprocess import load_image
 from edgelmk.runtime import LandmarkModel, Pipeline, calibration as calibrations
 from edgelmk.runtime.detectors import DETECTORS, build_detector
 
-FACE_DETECTORS = ("haar", "blazeface", "blazeface_full", "yunet")
+FACE_DETECTORS = ("haar", "blazeface", "blazeface_full", "blazeface_both", "yunet")
 PERSON_DETECTORS = ("hog", "pose_detection")
 
 
@@ -152,7 +152,15 @@ def main() -> None:
     header = (f"{'detector':<15}{'photos':<22}{'faces':>6}{'recall':>8}{'ms/img':>8}   {'IoU':>6}{'centre':>8}"
               f"{'size':>7}   {'IoU cal':>8}{'centre':>8}{'size':>7}  calibration")
     print(header)
-    fitted, face_detectors = defaultdict(list), []
+    fitted, face_detectors, found_by = defaultdict(list), [], {}
+
+    def calibration_of(name: str, photos: PhotoSet):
+        """``name``'s calibration for ``photos``' scheme, fitted on its fit set in this run (None: too few faces)."""
+        source = found_by[name, photos.fit_on][0]
+        if len(source) < calibrations.MIN_FACES:
+            return None
+        return calibrations.fit(name, photos.scheme, source, about=f"{photos.fit_on} (real photos)")
+
     for name in FACE_DETECTORS + PERSON_DETECTORS:
         try:
             detector = build_detector(name, DETECTORS.get(name).kind, model_file=args.yunet if name == "yunet" else None)
@@ -160,15 +168,16 @@ def main() -> None:
             print(f"{name:<15}skipped: {error}")
             continue
         face_detectors += [detector] if detector.kind == "face" else []
-        results = {s.label: run_detector(detector, s) for s in sets if calibrations.kind_of_scheme(s.scheme) == detector.kind}
-        for photos in (s for s in sets if s.label in results):
-            pairs, ms = results[photos.label]
-            source = results[photos.fit_on][0]
-            calibration = calibrations.fit(name, photos.scheme, source, about=f"{photos.fit_on} (real photos)") \
-                if len(source) >= calibrations.MIN_FACES else None
-            if calibration is not None and photos.label == photos.fit_on:
-                calibration.error = {"recall": round(len(pairs) / photos.faces, 4)}
-                fitted[name].append(calibration)
+        for photos in sets:
+            if calibrations.kind_of_scheme(photos.scheme) == detector.kind:
+                found_by[name, photos.label] = run_detector(detector, photos)
+        for photos in (s for s in sets if (name, s.label) in found_by):
+            pairs, ms = found_by[name, photos.label]
+            # a combining detector's boxes take the calibration of the part that drew them
+            sources = {part: calibration_of(part, photos) for part in detector.parts or (name,)}
+            if not detector.parts and sources[name] is not None and photos.label == photos.fit_on:
+                sources[name].error = {"recall": round(len(pairs) / photos.faces, 4)}
+                fitted[name].append(sources[name])
             row = f"{name:<15}{photos.label:<22}{photos.faces:>6}{len(pairs) / photos.faces:>8.3f}{ms:>8.1f}   "
             if not pairs:
                 print(row + "no face found")
@@ -176,16 +185,17 @@ def main() -> None:
             targets = np.stack([t for _, t in pairs])
             raw = calibrations.box_errors(np.stack([d.box for d, _ in pairs]), targets)
             row += f"{raw['iou']:>6.3f}{raw['centre']:>8.3f}{raw['size']:>7.3f}   "
-            if calibration is None:
+            if any(sources[d.source or name] is None for d, _ in pairs):
                 print(row + f"no calibration: fewer than {calibrations.MIN_FACES} faces found to fit on")
                 continue
-            after = calibrations.box_errors(np.stack([calibration.apply(d) for d, _ in pairs]), targets)
+            after = calibrations.box_errors(np.stack([sources[d.source or name].apply(d) for d, _ in pairs]), targets)
             where = "in-sample" if photos.label == photos.fit_on and photos.label != "helen29/train" else \
                 ("fit set" if photos.label == photos.fit_on else f"held out (fit: {photos.fit_on})")
-            kind = "keypoints" if calibration.uses_keypoints else "4 constants"
+            kind = "its parts' calibrations" if detector.parts else \
+                "keypoints" if sources[name].uses_keypoints else "4 constants"
             print(row + f"{after['iou']:>8.3f}{after['centre']:>8.3f}{after['size']:>7.3f}  {kind}, {where}")
-            if photos.label == photos.fit_on:
-                calibration.error.update({"before": raw, "after": after})
+            if photos.label == photos.fit_on and not detector.parts:
+                sources[name].error.update({"before": raw, "after": after})
     if args.write:
         for name, entries in fitted.items():
             path = calibrations.SHIPPED / f"{name}.json"

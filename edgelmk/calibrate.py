@@ -24,8 +24,8 @@ class CalibrationResult:
     """The fitted calibration and what it was fitted on.
 
     Attributes:
-        pairs: (detection, landmark box) for every annotated face the detector found.
-        faces: annotated faces in the dataset; found: how many the detector found.
+        pairs: (detection, landmark box) for every annotated face this source of boxes found.
+        faces: annotated faces in the dataset.
         before, after: :func:`edgelmk.runtime.calibration.box_errors` of the raw and calibrated boxes.
     """
 
@@ -62,12 +62,27 @@ def detections_per_face(detector: Detector, dataset, progress=None) -> tuple[lis
     return pairs, len(dataset.records)
 
 
-def calibrate_on(detector: Detector, dataset, about: str = "", progress=None) -> CalibrationResult:
-    """Fit ``detector``'s calibration for the dataset's scheme, with its box errors before and after."""
+def calibrate_on(detector: Detector, dataset, about: str = "", progress=None) -> list[CalibrationResult]:
+    """Fit ``detector``'s calibration for the dataset's scheme, with its box errors before and after: one per
+    source of boxes (the detector, or each part of a combining one such as ``blazeface_both``).
+
+    Raises:
+        ValueError: when no source found enough annotated faces to fit on.
+    """
     pairs, faces = detections_per_face(detector, dataset, progress)
-    calibration = calibrations.fit(detector.name, dataset.skeleton.name, pairs, about)
-    targets = np.stack([t for _, t in pairs])
-    before = calibrations.box_errors(np.stack([d.box for d, _ in pairs]), targets)
-    after = calibrations.box_errors(np.stack([calibration.apply(d) for d, _ in pairs]), targets)
-    calibration.error = {"recall": round(len(pairs) / faces, 4), "before": before, "after": after}
-    return CalibrationResult(calibration, pairs, faces, before, after)
+    results, too_few = [], []
+    for source in detector.parts or (detector.name,):
+        mine = [(d, t) for d, t in pairs if (d.source or detector.name) == source]
+        if len(mine) < calibrations.MIN_FACES:
+            too_few.append(f"{source} found {len(mine)}")
+            continue
+        calibration = calibrations.fit(source, dataset.skeleton.name, mine, about)
+        targets = np.stack([t for _, t in mine])
+        before = calibrations.box_errors(np.stack([d.box for d, _ in mine]), targets)
+        after = calibrations.box_errors(np.stack([calibration.apply(d) for d, _ in mine]), targets)
+        calibration.error = {"recall": round(len(mine) / faces, 4), "before": before, "after": after}
+        results.append(CalibrationResult(calibration, mine, faces, before, after))
+    if not results:
+        raise ValueError(f"too few annotated faces to calibrate on ({'; '.join(too_few)}; at least "
+                         f"{calibrations.MIN_FACES} needed)")
+    return results

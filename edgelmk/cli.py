@@ -472,9 +472,10 @@ def _detector_names() -> list[str]:
     return ["auto", *DETECTORS.names()]
 
 
-DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_full, blazeface, yunet, then haar for faces; "
-                 "pose_detection, then hog for people), haar and hog (bundled with OpenCV), blazeface, "
-                 "blazeface_full, pose_detection (edgelmk models get NAME), yunet (its ONNX file: --detector-file).")
+DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_both, blazeface_full, blazeface, yunet, "
+                 "then haar for faces; pose_detection, then hog for people), haar and hog (bundled with OpenCV), "
+                 "blazeface, blazeface_full, blazeface_both (the two together), pose_detection (edgelmk models get NAME puts them in $EDGELMK_MODELS, else "
+                 "~/.cache/edgelmk/models: see edgelmk models list), yunet (its ONNX file: --detector-file).")
 
 
 def _pipeline(model, detector: str, detector_file: str | None, calibration: str | None, tracking: bool,
@@ -550,8 +551,8 @@ def predict(model_path: str, source: str | None, out: str, camera: int | None, b
         model, skeleton = _landmark_model(model_path, device, threads)
         pipeline = _pipeline(model, detector, detector_file, calibration, not no_tracking, smoothing, max_faces,
                              redetect_every, threads)
-        content = annotate(pipeline, camera if source is None else source, out, skeleton, bbox,
-                           tracking=not no_tracking, show=show, max_frames=max_frames, log=click.echo)
+        content = annotate(pipeline, camera if source is None else source, out, skeleton, bbox, show=show,
+                           max_frames=max_frames, log=click.echo)
     for face_index, face in enumerate(content.get("faces", [])):
         click.echo(f"face {face_index}: box " + ", ".join(f"{v:.1f}" for v in face["box"]))
         for index, ((x, y), value) in enumerate(zip(face["keypoints"], face["scores"])):
@@ -637,9 +638,10 @@ def detect_calibrate(detector_name: str, name: str, root: str | None, ann: str |
         detector = build_detector(detector_name, calibrations.kind_of_scheme(dataset.skeleton.name),
                                   model_file=detector_file)
         with progress_bar(len(dataset), f"detecting ({detector_name})", unit="face") as bar:
-            result = calibrate_on(detector, dataset, about=f"{name} {ann or root or ''}".strip(), progress=bar.update)
-        calibrations.write(out, [result.calibration])
-    click.echo(result.report())
+            results = calibrate_on(detector, dataset, about=f"{name} {ann or root or ''}".strip(), progress=bar.update)
+        calibrations.write(out, [result.calibration for result in results])
+    for result in results:
+        click.echo(result.report())
     click.echo(f"wrote {out}")
 
 

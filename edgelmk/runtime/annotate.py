@@ -167,17 +167,16 @@ class _Window:
 
 
 def annotate(pipeline: Pipeline, source: str | Path | int, out: str | Path, skeleton: Skeleton,
-             box: Sequence[float] | None = None, tracking: bool = True, show: bool = False,
-             max_frames: int | None = None, log: Callable[[str], Any] = print) -> dict:
+             box: Sequence[float] | None = None, show: bool = False, max_frames: int | None = None,
+             log: Callable[[str], Any] = print) -> dict:
     """Find and predict every face of ``source``, draw them, write the JSON (module docstring).
 
     Args:
-        pipeline: the detector + model + tracker.
+        pipeline: the detector + model + tracker (its ``tracking`` and ``smoothing`` apply to videos).
         source: an image, a folder of images, a video file, or a camera index (int).
         out: the drawn PNG for one image (``.png`` / ``.jpg``; the JSON gets the same stem),
             otherwise a folder (one PNG per image, or ``<video stem>.mp4``, and ``keypoints.json``).
         box: a fixed box for every image (no detector).
-        tracking: on video, follow faces (:meth:`Pipeline.stream`); False detects every frame.
         show: also show a live window where a display exists.
         max_frames: stop a video or camera after this many frames.
 
@@ -200,7 +199,6 @@ def annotate(pipeline: Pipeline, source: str | Path | int, out: str | Path, skel
             for file, frame, image in frames:
                 yield file, frame, image, [] if image is None else [pipeline.in_box(image, box)]
         elif is_video:
-            pipeline.tracking = tracking
             held: list = []
 
             def remembered():

@@ -105,7 +105,8 @@ class Pipeline:
             :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
         calibration: a calibration file (``edgelmk detect calibrate``) or a
             :class:`~edgelmk.runtime.calibration.BoxCalibration`; None: the one edgelmk ships for
-            the detector and the model's scheme, if any (else the detector's box as it is).
+            the detector and the model's scheme, if any (else the detector's box as it is). A
+            combining detector (``blazeface_both``) takes each part's calibration for its boxes.
         threads: interpreter threads for an exported model and for LiteRT detectors.
         detector_file: the detector's model file where the cache does not hold it (YuNet).
         log: called with one-line notes (which detector ``auto`` chose, missing calibrations).
@@ -131,7 +132,7 @@ class Pipeline:
         OneEuroFilter(**self.one_euro)  # checks the parameters now
         self._detector_choice, self._calibration_choice = detector, calibration
         self._detector: Detector | None = detector if isinstance(detector, Detector) else None
-        self.calibration: calibrations.BoxCalibration | None = None
+        self.calibrations: dict[str, calibrations.BoxCalibration | None] = {}
         self.threads, self.detector_file, self.log = threads, detector_file, log
         self.timings: dict[str, float] = {}
         if self._detector is not None:
@@ -149,26 +150,35 @@ class Pipeline:
         return self._detector
 
     def _choose_calibration(self) -> None:
-        choice, name = self._calibration_choice, self._detector.name
-        if isinstance(choice, calibrations.BoxCalibration):
-            self.calibration = choice
-        elif choice is not None:
-            self.calibration = calibrations.read(choice, name, self.scheme)
-            if self.calibration is None:
-                raise ValueError(f"{choice}: no calibration of detector {name!r} for scheme {self.scheme!r}; make "
-                                 f"one with: edgelmk detect calibrate {name} --data ... --out {choice}")
-        else:
-            self.calibration = calibrations.shipped(name, self.scheme)
-            if self.calibration is None and self.log:
-                self.log(f"no box calibration of detector {name!r} for scheme {self.scheme!r}: its boxes are used as "
-                         f"they are (make one with: edgelmk detect calibrate {name} --data ...)")
+        """One calibration per source of boxes: the detector, or each part of a combining one."""
+        choice = self._calibration_choice
+        self.calibrations = {}
+        for name in self._detector.parts or (self._detector.name,):
+            if isinstance(choice, calibrations.BoxCalibration):
+                found = choice
+            elif choice is not None:
+                found = calibrations.read(choice, name, self.scheme)
+                if found is None:
+                    raise ValueError(f"{choice}: no calibration of detector {name!r} for scheme {self.scheme!r}; "
+                                     f"make one with: edgelmk detect calibrate {name} DATASET --ann ... --root ... "
+                                     f"--out {choice}")
+            else:
+                found = calibrations.shipped(name, self.scheme)
+                if found is None and self.log:
+                    self.log(f"no box calibration of detector {name!r} for scheme {self.scheme!r}: its boxes are used "
+                             f"as they are (make one with: edgelmk detect calibrate {name} DATASET --ann ... --root ...)")
+            self.calibrations[name] = found
 
     def detect(self, image: np.ndarray) -> list[tuple[Detection, np.ndarray]]:
         """(detection, calibrated landmark box) for each face the detector finds, best first, at most ``max_faces``."""
         start = time.perf_counter()
         found = self.detector.detect(image)[:self.max_faces]
         self.timings["detect"] = self.timings.get("detect", 0.0) + time.perf_counter() - start
-        return [(d, d.box if self.calibration is None else self.calibration.apply(d)) for d in found]
+        boxes = []
+        for detection in found:
+            calibration = self.calibrations[detection.source or self.detector.name]
+            boxes.append((detection, detection.box if calibration is None else calibration.apply(detection)))
+        return boxes
 
     # --- landmarks ---------------------------------------------------------------------------
 

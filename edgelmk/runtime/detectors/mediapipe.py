@@ -219,3 +219,34 @@ class PoseDetection(SsdDetector):
         radius = float(np.linalg.norm(keypoints[1] - keypoints[0]))
         centre = keypoints[0]
         return Detection(np.concatenate([centre - radius, centre + radius]).astype(np.float32), score, keypoints)
+
+
+@DETECTORS.register("blazeface_both")
+class BlazeFaceBoth(Detector):
+    """Both BlazeFace models on each image: the short range's faces (better on close ones), then the full
+    range's faces that no short-range box overlaps (IoU > 0.3: small and distant ones). Each box keeps its
+    model's name as ``source``, so each gets that model's calibration."""
+
+    summary = ("BlazeFace short + full range together (edgelmk models get blazeface, blazeface_full); "
+               "close and small faces")
+    keypoint_names = FACE_KEYPOINTS
+    min_size = BlazeFaceFullRange.min_size
+    parts = ("blazeface", "blazeface_full")
+    same_face_iou = 0.3
+
+    def __init__(self, short: BlazeFace, full: BlazeFaceFullRange):
+        self.short, self.full = short, full
+
+    @classmethod
+    def open(cls, threads: int = 1, model_file: str | None = None) -> "BlazeFaceBoth":
+        if model_file is not None:
+            raise ValueError("blazeface_both reads its two files from the model cache (edgelmk models get blazeface, "
+                             "edgelmk models get blazeface_full); --detector-file is for one-file detectors")
+        return cls(BlazeFace.open(threads), BlazeFaceFullRange.open(threads))
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        close = [Detection(d.box, d.score, d.keypoints, "blazeface") for d in self.short.detect(image)]
+        boxes = np.stack([d.box for d in close]) if close else np.zeros((0, 4), np.float32)
+        far = [Detection(d.box, d.score, d.keypoints, "blazeface_full") for d in self.full.detect(image)
+               if not (iou(d.box, boxes) > self.same_face_iou).any()]
+        return close + far
