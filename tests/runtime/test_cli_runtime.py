@@ -160,3 +160,23 @@ def test_bench_reports_stages_as_table_and_json(export_factory):
     assert set(report["latency_ms"]["inference"]) == {"p50", "p90", "p99", "mean"}
     result = run("bench", folder / "model.onnx", "--runs", "0")
     assert result.exit_code == 1 and "runs >= 1" in result.output
+
+
+def test_predict_skips_an_unreadable_video_frame_and_names_it(export_factory, tmp_path):
+    _, folder, _ = export_factory("onnx")
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        writer.write(rng.integers(0, 256, (48, 64, 3), np.uint8))
+    writer.release()
+    data = bytearray(video.read_bytes())
+    jpeg_starts = [i for i in range(len(data) - 1) if data[i:i + 2] == b"\xff\xd8"]
+    data[jpeg_starts[2]:jpeg_starts[2] + 400] = bytes(400)  # frame 2's JPEG loses its header
+    video.write_bytes(bytes(data))
+    result = run("predict", folder / "model.onnx", video, "--out", tmp_path / "out", "--box", "2,2,60,44")
+    assert result.exit_code == 0, result.output
+    assert "clip.avi frame 2: unreadable, skipped" in result.output
+    items = json.loads((tmp_path / "out" / "keypoints.json").read_text())["items"]
+    assert [item["frame"] for item in items] == [0, 1, 2, 3, 4]
+    assert [len(item["faces"]) for item in items] == [1, 1, 0, 1, 1]
