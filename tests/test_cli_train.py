@@ -1,5 +1,7 @@
 """edgelmk train / eval / predict / info on a tiny recipe file."""
 
+import json
+
 import numpy as np
 import pytest
 import yaml
@@ -119,3 +121,15 @@ def test_train_with_a_teacher_distils_and_records_it_in_the_run_recipe(trained, 
     assert saved["distill"] == {"teacher": str(out_dir / "best.pt"), "weight": 0.5, "attention": 0.0}
     result = run("train", tiny_recipe, "--teacher", tmp_path / "nothing.pt", "--out", tmp_path / "none")
     assert result.exit_code == 1 and "distill.teacher: checkpoint" in result.output and "does not exist" in result.output
+
+
+def test_predict_with_a_checkpoint_finds_the_face_of_a_grey_16_bit_photo(trained, fixtures_dir, tmp_path):
+    out_dir, _ = trained
+    photo = sorted((fixtures_dir / "helen29" / "val").glob("*.jpg"))[0]
+    grey = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2GRAY).astype(np.uint16) * 257
+    cv2.imwrite(str(tmp_path / "grey16.png"), grey)
+    result = run("predict", out_dir / "best.pt", tmp_path / "grey16.png", "--out", tmp_path / "drawn.png",
+                 "--detector", "haar")
+    assert result.exit_code == 0, result.output
+    (face,) = json.loads((tmp_path / "drawn.json").read_text())["faces"]
+    assert len(face["keypoints"]) == 68 and face["detector"]["score"] > 0
