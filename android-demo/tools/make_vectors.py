@@ -267,7 +267,8 @@ def detector_case(rng: np.random.Generator, height: int = 480, width: int = 640)
 
 class ScriptedScene:
     """Two faces in a 320 x 240 video at 30 fps: A moves right, B appears at frame 12 (still), A's
-    landmark scores drop on frames 30-31 (lost, found again), and from frame 40 the detector also
+    landmark scores drop on frames 30-31 (lost, found again), the detector misses A on frame 20 (its track
+    carries on), and from frame 40 the detector also
     reports a box beside B that the landmarks pull onto B (two tracks on one face: the newer is dropped). Acts as the pipeline's
     detector and as its landmark model, and records what they were asked and answered."""
 
@@ -288,6 +289,8 @@ class ScriptedScene:
     def detect(self, image) -> list[Detection]:
         rng = np.random.default_rng(1000 + self.frame)
         boxes = [np.concatenate([c - 0.55 * side, c + 0.55 * side]) + rng.normal(0, 1.5, 4) for c, side in self.faces()]
+        if self.frame == 20:
+            boxes = boxes[1:]  # the detector misses A once: its track carries on
         if self.frame >= 40:
             boxes.append(boxes[1] + 25.0)  # overlaps B too little to be matched to it, yet lands on B
         found = [Detection(box.astype(np.float32), 0.9 - 0.1 * i) for i, box in enumerate(boxes)]

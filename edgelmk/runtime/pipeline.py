@@ -35,6 +35,7 @@ from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS, OneEuroFilter
 SMOOTHING = ("one-euro", "off")
 MATCH_IOU = 0.3  # a detection continues a tracked face when their boxes overlap this much
 DUPLICATE_IOU = 0.5  # two tracked faces this close are one face: the lower-scored is dropped
+MAX_MISSES = 2  # a followed face the detector misses this many times in a row ends
 
 
 @dataclass
@@ -82,6 +83,7 @@ class _Track:
     reference_score: float = 0.0  # mean landmark score on the frame it was found
     smoother: OneEuroFilter | None = None
     lost: bool = False
+    misses: int = 0  # detections in a row that did not find it
     detection: Detection | None = field(default=None, repr=False)
 
 
@@ -250,7 +252,8 @@ class Pipeline:
     def _match(self, tracks: list[_Track], detections, ids) -> list[_Track]:
         """Tracks after a detection: found faces continue the track they overlap (keeping its
         box while it is not lost), a second box on a face already matched is ignored, new faces
-        start tracks, and tracks not found again end."""
+        start tracks, and tracks not found again end unless their landmarks still hold them (not
+        lost, missed by fewer than ``MAX_MISSES`` detections in a row)."""
         continued, free = [], list(tracks)
         for found, box in detections:
             overlaps = [float(iou(box, t.box[None])[0]) for t in free]
@@ -263,8 +266,12 @@ class Pipeline:
                 continue
             else:
                 track = _Track(next(ids), box)
-            track.detection = found
+            track.detection, track.misses = found, 0
             continued.append(track)
+        for track in free:  # a face the landmarks still hold survives a detector that missed it, a while
+            if self.tracking and not track.lost and track.misses < MAX_MISSES:
+                track.misses += 1
+                continued.append(track)
         return continued
 
     def _follow(self, image: np.ndarray, tracks: list[_Track], dt: float) -> list[Face]:

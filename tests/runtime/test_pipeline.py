@@ -123,3 +123,11 @@ def test_a_missing_calibration_is_said_and_bad_options_refused(tmp_path):
     (tmp_path / "c.json").write_text('{"calibrations": []}')
     with pytest.raises(ValueError, match="no calibration of detector 'stand_in' for scheme 'cofw'"):
         Pipeline(Corners(), Boxes([]), calibration=tmp_path / "c.json", log=None)
+
+
+def test_a_followed_face_survives_a_detector_that_misses_it_twice_not_three_times():
+    detector = Boxes([[18, 18, 62, 62]], [], [], [])
+    pipeline = Pipeline(Corners(), detector, smoothing="off", redetect_every=2, log=None)
+    results = list(pipeline.stream([frame_with((20, 20, 60, 60))] * 8))
+    assert detector.calls == 5  # frames 0, 2, 4, 6 (the third miss: it ends), then 7 (nothing followed)
+    assert [[f.id for f in faces] for faces in results] == [[0]] * 6 + [[], []]

@@ -19,6 +19,8 @@ public final class FaceTracker {
     static final double MATCH_IOU = 0.3;
     /** Two followed faces this close (IoU of their landmark boxes) are one: the lower-scored is dropped. */
     static final double DUPLICATE_IOU = 0.5;
+    /** A followed face the detector misses this many times in a row ends. */
+    static final int MAX_MISSES = 2;
 
     /** The landmarks a model finds in a box of the current frame (frame pixels). */
     public interface Landmarks {
@@ -44,6 +46,7 @@ public final class FaceTracker {
         double referenceScore;
         OneEuroFilter smoother;
         boolean lost;
+        int misses;
 
         Track(int id, double[] box) {
             this.id = id;
@@ -91,7 +94,11 @@ public final class FaceTracker {
         return false;
     }
 
-    /** This frame's detections (calibrated boxes x0, y0, x1, y1, best first): matched to the followed faces. */
+    /**
+     * This frame's detections (calibrated boxes x0, y0, x1, y1, best first): matched to the followed
+     * faces; a followed face no box matches carries on while its landmarks hold it, up to
+     * {@link #MAX_MISSES} detections in a row.
+     */
     public void detected(List<double[]> boxes) {
         List<Track> continued = new ArrayList<Track>();
         List<Track> free = new ArrayList<Track>(tracks);
@@ -118,7 +125,14 @@ public final class FaceTracker {
             } else {
                 track = new Track(nextId++, box.clone());
             }
+            track.misses = 0;
             continued.add(track);
+        }
+        for (Track track : free) {  // a face the landmarks still hold survives a detector that missed it, a while
+            if (tracking && !track.lost && track.misses < MAX_MISSES) {
+                track.misses++;
+                continued.add(track);
+            }
         }
         tracks = continued;
         sinceDetection = 0;
