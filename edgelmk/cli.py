@@ -474,8 +474,9 @@ def _detector_names() -> list[str]:
 
 DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_both, blazeface_full, blazeface, yunet, "
                  "then haar for faces; pose_detection, then hog for people), haar and hog (bundled with OpenCV), "
-                 "blazeface, blazeface_full, blazeface_both (the two together), pose_detection (edgelmk models get NAME puts them in $EDGELMK_MODELS, else "
-                 "~/.cache/edgelmk/models: see edgelmk models list), yunet (its ONNX file: --detector-file).")
+                 "blazeface, blazeface_full, blazeface_both (the two together), pose_detection (edgelmk models get "
+                 "NAME puts them in $EDGELMK_MODELS, else ~/.cache/edgelmk/models: see edgelmk models list), yunet "
+                 "(its ONNX file: --detector-file).")
 
 
 def _pipeline(model, detector: str, detector_file: str | None, calibration: str | None, tracking: bool,

@@ -256,8 +256,8 @@ def detector_case(rng: np.random.Generator, height: int = 480, width: int = 640)
     cases = []
     for scheme in ("cofw", "300w"):
         calibration = calibrations.shipped("blazeface", scheme)
-        cases.append({"scheme": scheme, "keypoints_used": calibration.uses_keypoints,
-                      "boxes": [as_list(calibration.apply(Detection(box, score, points))) for box, score, points in found]})
+        boxes = [as_list(calibration.apply(Detection(box, score, points))) for box, score, points in found]
+        cases.append({"scheme": scheme, "keypoints_used": calibration.uses_keypoints, "boxes": boxes})
     return {"height": height, "width": width, "matrix": as_list(matrix.ravel()), "regressions": as_list(regressions.ravel()),
             "logits": as_list(logits), "anchors": len(anchors),
             "detections": [{"box": as_list(box), "score": score, "keypoints": as_list(points.ravel())}

@@ -53,7 +53,8 @@ final class Detectors {
     private static ByteBuffer map(AssetManager assets, String name) throws IOException {
         AssetFileDescriptor file = assets.openFd(name);
         FileChannel channel = new FileInputStream(file.getFileDescriptor()).getChannel();
-        MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, file.getStartOffset(), file.getDeclaredLength());
+        MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, file.getStartOffset(),
+                file.getDeclaredLength());
         file.close();
         return buffer;
     }

@@ -106,7 +106,8 @@ public final class SsdDecoder {
             float centreY = anchorY + regressions[at + 1];
             float halfWidth = regressions[at + 2] / 2;
             float halfHeight = regressions[at + 3] / 2;
-            boxes[j] = new float[] {centreX - halfWidth, centreY - halfHeight, centreX + halfWidth, centreY + halfHeight};
+            boxes[j] = new float[] {centreX - halfWidth, centreY - halfHeight,
+                                    centreX + halfWidth, centreY + halfHeight};
             for (int k = 0; k < keypointCount; k++) {
                 points[j][2 * k] = anchorX + regressions[at + 4 + 2 * k];
                 points[j][2 * k + 1] = anchorY + regressions[at + 5 + 2 * k];

@@ -44,7 +44,8 @@ public class DetectorVectorsTest {
             List<Object> boxes = Vectors.list(c, "boxes");
             for (int i = 0; i < found.size(); i++) {
                 double[] want = toDoubles((List<?>) boxes.get(i));
-                assertClose(c.get("scheme") + " box " + i, want, calibration.apply(found.get(i).box, found.get(i).keypoints));
+                double[] got = calibration.apply(found.get(i).box, found.get(i).keypoints);
+                assertClose(c.get("scheme") + " box " + i, want, got);
             }
         }
         assertEquals(null, BoxCalibration.find(calibrations, "blazeface", "no_such_scheme"));

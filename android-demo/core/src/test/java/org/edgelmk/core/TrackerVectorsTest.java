@@ -40,8 +40,11 @@ public class TrackerVectorsTest {
                 List<double[]> boxes = new ArrayList<double[]>();
                 for (Object box : (List<?>) detections) {
                     List<?> values = (List<?>) box;
-                    boxes.add(new double[] {((Number) values.get(0)).doubleValue(), ((Number) values.get(1)).doubleValue(),
-                                            ((Number) values.get(2)).doubleValue(), ((Number) values.get(3)).doubleValue()});
+                    double[] edges = new double[4];
+                    for (int i = 0; i < 4; i++) {
+                        edges[i] = ((Number) values.get(i)).doubleValue();
+                    }
+                    boxes.add(edges);
                 }
                 tracker.detected(boxes);
             }
