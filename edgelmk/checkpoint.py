@@ -4,41 +4,23 @@ A checkpoint holds only tensors and plain values (no pickled code): the resolved
 model, optimizer and schedule states, the position in training (epoch, batches done), the
 best metric so far, the torch RNG state and the edgelmk version.
 
-Atomic: the file is written under a temporary name in the same folder, flushed to disk,
-then renamed over the target (``os.replace``), so a crash or ``kill -9`` mid-write leaves
-the previous checkpoint intact.
+Atomic (:func:`edgelmk.files.write_atomic`): the file is written under a temporary name in the
+same folder, flushed to disk, then renamed over the target, so a crash or ``kill -9`` mid-write
+leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any
 
 from edgelmk.errors import CheckpointError, TrainingError
+from edgelmk.files import write_atomic
 from edgelmk.recipe import without_machine_keys
 
 FORMAT = "edgelmk-checkpoint-1"
-
-
-def write_atomic(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
-    """Call ``write(handle)`` on a temporary file beside ``path``, flush it to disk, rename it over ``path``.
-
-    Readers see either the old file or the whole new one, whatever happens in between.
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
 
 
 def save_atomic(content: dict, path: str | Path) -> Path:

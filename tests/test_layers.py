@@ -18,7 +18,7 @@ PACKAGE = REPO_ROOT / "edgelmk"
 
 #: group of each module (first match of a dotted prefix, longest first)
 GROUPS = {
-    "edgelmk": "foundation", "edgelmk.errors": "foundation", "edgelmk.geometry": "foundation",
+    "edgelmk": "foundation", "edgelmk.errors": "foundation", "edgelmk.files": "foundation", "edgelmk.geometry": "foundation",
     "edgelmk.registry": "foundation", "edgelmk.optional": "foundation", "edgelmk.progress": "foundation",
     "edgelmk.viz": "foundation", "edgelmk.preprocess": "foundation", "edgelmk.architecture": "foundation",
     "edgelmk.targets": "foundation", "edgelmk.recipe": "foundation", "edgelmk.codecs": "foundation",

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from edgelmk.checkpoint import CheckpointError, write_atomic
+from edgelmk.checkpoint import CheckpointError
+from edgelmk.files import write_atomic
 
 FORMAT = "edgelmk-larq-checkpoint-1"
 

@@ -18,13 +18,13 @@ learn four constants. :func:`fit` learns it from pairs (detection, landmark box)
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from edgelmk.files import write_atomic
 from edgelmk.runtime.detectors import Detection, iou
 
 SHIPPED = Path(__file__).with_name("calibrations")
@@ -154,12 +154,9 @@ def write(path: str | Path, calibrations: Sequence[BoxCalibration]) -> Path:
     if path.is_file():
         kept = [entry for entry in json.loads(path.read_text()).get("calibrations", [])
                 if (entry.get("detector"), entry.get("scheme")) not in {(c.detector, c.scheme) for c in calibrations}]
-    content = {"calibrations": kept + [c.to_json() for c in calibrations]}
+    text = json.dumps({"calibrations": kept + [c.to_json() for c in calibrations]}, indent=1) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(content, indent=1) + "\n")
-    os.replace(partial, path)
-    return path
+    return write_atomic(path, lambda handle: handle.write(text.encode()))
 
 
 def shipped(detector: str, scheme: str) -> BoxCalibration | None:

@@ -20,6 +20,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+from edgelmk.files import write_atomic
 
 MEDIAPIPE_VERSION = "0.10.21"  # the wheel whose files were checked (anchor layouts, tensor names)
 
@@ -77,12 +80,9 @@ def path_of(name: str) -> Path:
     return path
 
 
-def _copy_atomically(source, target: Path) -> None:
+def _copy_atomically(source: BinaryIO, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    with open(partial, "wb") as out:
-        shutil.copyfileobj(source, out)
-    os.replace(partial, target)
+    write_atomic(target, lambda handle: shutil.copyfileobj(source, handle))
 
 
 def download_wheel(folder: Path, log=print) -> Path:
