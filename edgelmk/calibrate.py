@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgelmk.data.formats.common import bbox_of
+from edgelmk.geometry import bbox_of
 from edgelmk.preprocess import load_image
 from edgelmk.runtime import calibration as calibrations
 from edgelmk.runtime.detectors import Detection, Detector

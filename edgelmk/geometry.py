@@ -125,6 +125,14 @@ def inside_image(xy: np.ndarray, size_hw: HW) -> np.ndarray:
 # --- affine maps ----------------------------------------------------------------------------
 
 
+def bbox_of(keypoints: np.ndarray, visible: np.ndarray | None = None) -> np.ndarray:
+    """Tight (4,) float32 [x0, y0, x1, y1] box of the visible (K, 2) keypoints (all of them when
+    ``visible`` is None or none is visible): the landmark box the face recipes train on, the
+    target of the detector calibrations and the box the tracker follows."""
+    points = keypoints[visible > 0] if visible is not None and (visible > 0).any() else keypoints
+    return np.concatenate([points.min(axis=0), points.max(axis=0)]).astype(np.float32)
+
+
 def _as_affine(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.shape[-2:] != (2, 3):

@@ -19,7 +19,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from edgelmk import geometry, optional
-from edgelmk.data.formats.common import bbox_of
 from edgelmk.data.occluders import add_occluders
 from edgelmk.data.skeletons import MPII, W300, skeleton_for
 from edgelmk.viz import SUBPIXEL, SUBPIXEL_BITS, to_fixed, write_png
@@ -515,14 +514,14 @@ class SyntheticFaces(_Procedural):
             shade(image, mask, head_relief(mask, keypoints), rng)
         if rng.random() < 0.4:
             add_occluders(image, rng, int(rng.integers(1, 3)))
-        face_box = bbox_of(keypoints, np.ones(68))
+        face_box = geometry.bbox_of(keypoints, np.ones(68))
         keypoints = scheme_keypoints(self.skeleton.name, keypoints, head, drawn).astype(np.float32)
         visible = np.ones(len(keypoints), dtype=np.float32)
         finished = finish(image, rng)
         if self.version == 2:
             finished = camera_effects(finished, rng)
         return {"image": finished, "keypoints": keypoints, "visible": visible,
-                "bbox": bbox_of(keypoints, visible), "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
+                "bbox": geometry.bbox_of(keypoints, visible), "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
 
 
 class SyntheticPose(_Procedural):
@@ -550,7 +549,7 @@ class SyntheticPose(_Procedural):
         visible = np.ones(16, dtype=np.float32)
         keypoints = joints.astype(np.float32)
         return {"image": finish(image, rng), "keypoints": keypoints, "visible": visible,
-                "bbox": bbox_of(keypoints, visible)}
+                "bbox": geometry.bbox_of(keypoints, visible)}
 
     @staticmethod
     def _pose(rng: np.random.Generator, size: float) -> np.ndarray:

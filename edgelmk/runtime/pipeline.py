@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from edgelmk.geometry import bbox_of
 from edgelmk.preprocess import to_rgb_uint8
 from edgelmk.runtime import calibration as calibrations
 from edgelmk.runtime.detectors import Detection, Detector, build_detector, iou
@@ -65,11 +66,6 @@ class Face:
             "keypoints": None if found.keypoints is None else np.round(found.keypoints, 2).tolist()}
         return {"id": self.id, "box": np.round(self.box, 2).tolist(), "keypoints": np.round(self.keypoints, 3).tolist(),
                 "scores": np.round(self.scores, 4).tolist(), "detector": detector}
-
-
-def landmark_box(keypoints: np.ndarray) -> np.ndarray:
-    """The tight (4,) float32 box of (K, 2) keypoints: the training box of a landmark scheme."""
-    return np.concatenate([keypoints.min(axis=0), keypoints.max(axis=0)]).astype(np.float32)
 
 
 def _box_side(box: np.ndarray) -> float:
@@ -282,7 +278,7 @@ class Pipeline:
             keypoints, scores = self.landmarks(image, track.box)
             mean_score = float(np.mean(scores)) if len(scores) else 0.0
             track.reference_score = track.reference_score or mean_score
-            next_box = landmark_box(keypoints)
+            next_box = bbox_of(keypoints)
             centre = (next_box[:2] + next_box[2:]) / 2
             inside = 0 <= centre[0] <= width - 1 and 0 <= centre[1] <= height - 1
             track.lost = mean_score < self.lost_ratio * track.reference_score or not inside
@@ -304,7 +300,7 @@ class Pipeline:
         """Two tracks that converged on one face: the one with the lower mean score ends (on a tie, the newer)."""
         dropped = set()
         for first, second in itertools.combinations(faces, 2):
-            if float(iou(landmark_box(first.keypoints), landmark_box(second.keypoints)[None])[0]) > DUPLICATE_IOU:
+            if float(iou(bbox_of(first.keypoints), bbox_of(second.keypoints)[None])[0]) > DUPLICATE_IOU:
                 dropped.add(min((first, second), key=lambda f: (float(np.mean(f.scores)), -f.id)).id)
         tracks[:] = [t for t in tracks if t.id not in dropped]
         faces[:] = [f for f in faces if f.id not in dropped]

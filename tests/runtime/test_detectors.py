@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from edgelmk.geometry import bbox_of
 from edgelmk.runtime import model_files
 from edgelmk.runtime.detectors import DETECTORS, build_detector, iou, rect_to_box
 from edgelmk.runtime.detectors.mediapipe import BlazeFace, BlazeFaceFullRange, PoseDetection, letterbox_matrix, \
@@ -25,10 +26,6 @@ def helen_face(fixtures_dir):
     annotation = next(a for a in content["annotations"] if a["image_id"] == image["id"])
     points = np.asarray(annotation["keypoints"], np.float32).reshape(-1, 3)[:, :2]
     return load_image(folder / image["file_name"]), points
-
-
-def landmark_box(points):
-    return np.concatenate([points.min(0), points.max(0)])
 
 
 def test_anchor_layouts_match_the_models_outputs():
@@ -71,7 +68,7 @@ def test_haar_finds_the_face_of_a_real_photo_and_nothing_in_a_blank_one(helen_fa
     image, points = helen_face
     detector = build_detector("haar")
     (found,) = detector.detect(image)
-    box = landmark_box(points)
+    box = bbox_of(points)
     centre = (box[:2] + box[2:]) / 2
     assert found.box[0] < centre[0] < found.box[2] and found.box[1] < centre[1] < found.box[3]
     assert detector.detect(np.full((200, 200, 3), 128, np.uint8)) == []
@@ -91,7 +88,7 @@ def test_blazeface_finds_the_face_and_its_eyes(mediapipe_models, helen_face, nam
     nearest = np.linalg.norm(eyes[:, None] - pupils[None], axis=2).min(axis=1)
     assert (nearest < 0.15 * side).all(), nearest
     assert eyes[0, 0] < eyes[1, 0]
-    assert iou(landmark_box(points), found.box[None])[0] > 0.4
+    assert iou(bbox_of(points), found.box[None])[0] > 0.4
 
 
 def test_both_blazefaces_find_close_and_small_faces_and_say_which_drew_each(mediapipe_models, helen_face,

@@ -26,6 +26,7 @@ import numpy as np
 
 from edgelmk.data.skeletons import Skeleton
 from edgelmk.errors import DatasetError
+from edgelmk.geometry import bbox_of
 from edgelmk.preprocess import IMAGE_SUFFIXES, load_image, to_rgb_uint8  # noqa: F401  (readers import them here)
 
 
@@ -49,12 +50,6 @@ def find_image(stem_path: Path) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
-
-
-def bbox_of(keypoints: np.ndarray, visible: np.ndarray) -> np.ndarray:
-    """Tight [x0, y0, x1, y1] box of the visible keypoints (all keypoints if none is visible)."""
-    points = keypoints[visible > 0] if (visible > 0).any() else keypoints
-    return np.concatenate([points.min(axis=0), points.max(axis=0)]).astype(np.float32)
 
 
 def xywh_to_xyxy(box: Sequence[float]) -> np.ndarray:
