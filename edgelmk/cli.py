@@ -479,31 +479,6 @@ DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_b
                  "(its ONNX file: --detector-file).")
 
 
-def _pipeline(model, detector: str, detector_file: str | None, calibration: str | None, tracking: bool,
-              smoothing: str, max_faces: int | None, redetect_every: int, threads: int):
-    from edgelmk.runtime import Pipeline
-
-    return Pipeline(model, detector, tracking=tracking, smoothing=smoothing, max_faces=max_faces,
-                    redetect_every=redetect_every, calibration=calibration, threads=threads,
-                    detector_file=detector_file, log=click.echo)
-
-
-PIPELINE_OPTIONS = [
-    click.option("--detector", default="auto", show_default=True, type=click.Choice(_detector_names()),
-                 help=DETECTOR_HELP),
-    click.option("--detector-file", type=click.Path(dir_okay=False),
-                 help="The detector's model file, where the model cache does not hold it (YuNet's ONNX)."),
-    click.option("--calibration", type=click.Path(dir_okay=False),
-                 help="Box calibration file (edgelmk detect calibrate) [default: the one shipped for the detector "
-                      "and the model's landmark scheme].")]
-
-
-def pipeline_options(function):
-    for option in reversed(PIPELINE_OPTIONS):
-        function = option(function)
-    return function
-
-
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.argument("source", metavar="IMAGE|VIDEO|DIR", type=click.Path(), required=False)
@@ -512,7 +487,13 @@ def pipeline_options(function):
                    "one drawn PNG per image (or an .mp4 for a video or camera) and keypoints.json.")
 @click.option("--camera", type=int, metavar="N", help="Read camera N (0: the first) instead of a file.")
 @click.option("--box", help="Face or person box x0,y0,x1,y1 in pixels for every image (no detector).")
-@pipeline_options
+@click.option("--detector", default="auto", show_default=True, type=click.Choice(_detector_names()),
+              help=DETECTOR_HELP)
+@click.option("--detector-file", type=click.Path(dir_okay=False),
+              help="The detector's model file, where the model cache does not hold it (YuNet's ONNX).")
+@click.option("--calibration", type=click.Path(dir_okay=False),
+              help="Box calibration file (edgelmk detect calibrate) [default: the one shipped for the detector and "
+                   "the model's landmark scheme].")
 @click.option("--no-tracking", is_flag=True, help="On video, run the detector on every frame instead of following "
                                                   "each face with its landmarks.")
 @click.option("--smoothing", type=click.Choice(["one-euro", "off"]), default="one-euro", show_default=True,
@@ -543,6 +524,7 @@ def predict(model_path: str, source: str | None, out: str, camera: int | None, b
       edgelmk predict export/model.tflite --camera 0 --out live/ --show
       edgelmk predict export/model.tflite faces/ --out predictions/ --box 40,30,200,210
     """
+    from edgelmk.runtime import Pipeline
     from edgelmk.runtime.annotate import annotate
 
     bbox = _parse_box(box)
@@ -550,8 +532,9 @@ def predict(model_path: str, source: str | None, out: str, camera: int | None, b
         raise click.UsageError("give either IMAGE|VIDEO|DIR or --camera N")
     with _reported(ImportError):
         model, skeleton = _landmark_model(model_path, device, threads)
-        pipeline = _pipeline(model, detector, detector_file, calibration, not no_tracking, smoothing, max_faces,
-                             redetect_every, threads)
+        pipeline = Pipeline(model, detector, tracking=not no_tracking, smoothing=smoothing, max_faces=max_faces,
+                            redetect_every=redetect_every, calibration=calibration, threads=threads,
+                            detector_file=detector_file, log=click.echo)
         content = annotate(pipeline, camera if source is None else source, out, skeleton, bbox, show=show,
                            max_frames=max_frames, log=click.echo)
     for face_index, face in enumerate(content.get("faces", [])):

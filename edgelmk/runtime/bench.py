@@ -1,7 +1,8 @@
 """``edgelmk bench``: latency of an exported model by stage, throughput, peak memory, file size.
 
 Each run is the whole deployed path on one 640x480 frame: crop the box and quantize the input
-(preprocess), the interpreter (inference), the codec (decode).
+(preprocess), the interpreter (inference), the codec (decode). ``--pipeline`` times
+:meth:`edgelmk.runtime.Pipeline.process` on a photo instead (detect, crop, inference, decode).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def peak_memory_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _check_counts(runs: int, warmup: int, threads: int) -> None:
+    if runs < 1 or warmup < 0 or threads < 1:
+        raise ValueError(f"need runs >= 1, warmup >= 0 and threads >= 1 (got runs={runs}, warmup={warmup}, "
+                         f"threads={threads})")
+
+
 def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int = 10,
           progress=None) -> dict[str, Any]:
     """Time ``runs`` predictions after ``warmup`` untimed ones.
@@ -34,9 +41,7 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
         model, interpreter, threads, runs, file size (bytes), peak memory (MiB), per stage
         p50/p90/p99/mean in milliseconds, and throughput (predictions per second).
     """
-    if runs < 1 or warmup < 0 or threads < 1:
-        raise ValueError(f"need runs >= 1, warmup >= 0 and threads >= 1 (got runs={runs}, warmup={warmup}, "
-                         f"threads={threads})")
+    _check_counts(runs, warmup, threads)
     model = LandmarkModel(model_path, threads)
     frame = np.random.default_rng(0).integers(0, 256, (*FRAME_HW, 3), dtype=np.uint8)
     box = (160.0, 80.0, 480.0, 400.0)
@@ -58,15 +63,20 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
             "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}
 
 
+def _stage_rows(latency: dict[str, dict[str, float]]) -> list[str]:
+    """The header and one line per stage of a latency table (p50, p90, p99, mean in ms)."""
+    return [f"{'stage':<12}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}",
+            *(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean"))
+              for stage, values in latency.items())]
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The bench report as a small text table."""
     lines = [f"{report['model']} ({report['target']}, {report['interpreter']}, {report['threads']} thread(s), "
              f"{report['runs']} runs after {report['warmup']} warm-up)",
-             f"{'stage':<12}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}"]
-    for stage, values in report["latency_ms"].items():
-        lines.append(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean")))
-    lines.append(f"throughput {report['throughput_per_s']:.1f}/s, peak memory {report['peak_memory_mib']:.0f} MiB, "
-                 f"file {report['file_bytes'] / 1024:,.0f} KiB")
+             *_stage_rows(report["latency_ms"]),
+             f"throughput {report['throughput_per_s']:.1f}/s, peak memory {report['peak_memory_mib']:.0f} MiB, "
+             f"file {report['file_bytes'] / 1024:,.0f} KiB"]
     return "\n".join(lines)
 
 
@@ -83,9 +93,7 @@ def bench_pipeline(model_path: str | Path, image: np.ndarray, detector: str = "a
     """
     from edgelmk.runtime.pipeline import Pipeline
 
-    if runs < 1 or warmup < 0 or threads < 1:
-        raise ValueError(f"need runs >= 1, warmup >= 0 and threads >= 1 (got runs={runs}, warmup={warmup}, "
-                         f"threads={threads})")
+    _check_counts(runs, warmup, threads)
     pipeline = Pipeline(model_path, detector, tracking=False, smoothing="off", threads=threads, log=log)
     for _ in range(warmup):
         pipeline.process(image)
@@ -114,7 +122,5 @@ def format_pipeline_report(report: dict[str, Any]) -> str:
     height, width = report["image_hw"]
     lines = [f"{report['model']} + {report['detector']} on a {width}x{height} image ({report['faces']} face(s), "
              f"{report['threads']} thread(s), {report['runs']} runs after {report['warmup']} warm-up)",
-             f"{'stage':<12}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}"]
-    for stage, values in report["latency_ms"].items():
-        lines.append(f"{stage:<12}" + "".join(f"{values[key]:>10.3f}" for key in ("p50", "p90", "p99", "mean")))
+             *_stage_rows(report["latency_ms"])]
     return "\n".join(lines)
