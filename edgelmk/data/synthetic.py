@@ -3,9 +3,10 @@
 Each sample is drawn from its own random generator seeded by ``(seed, index)``, so a dataset is
 deterministic, random-access and needs no files. Faces come from a parametric 3D face
 (identity and expression varied, then yawed, pitched and rolled and projected with a mild
-perspective); the skin, eyes, brows, nose and lips are drawn through the projected landmarks
-with anti-aliased OpenCV primitives at 1/16-pixel precision, over random backgrounds, with
-random lighting, blur, noise and occluders. People are articulated stick figures with
+perspective); in versions 1 and 2 the skin, eyes, brows, nose and lips are drawn through the
+projected landmarks with anti-aliased OpenCV primitives at 1/16-pixel precision, in version 3
+they are drawn on a flat texture that a 3D head mesh carries (:mod:`edgelmk.data.head_mesh`);
+over random backgrounds, with random lighting, blur, noise and occluders. People are articulated stick figures with
 random joint angles and clothing colours.
 
 Samples have the keys of :mod:`edgelmk.data.formats.common`.
@@ -19,6 +20,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from edgelmk import geometry, optional
+from edgelmk.data.head_extras import draw_behind_head, draw_details, draw_glasses, draw_hand, draw_hat
+from edgelmk.data.head_mesh import HeadSurface, Light, from_texture, render_head, to_texture
 from edgelmk.data.occluders import add_occluders
 from edgelmk.data.skeletons import MPII, W300, skeleton_for
 from edgelmk.viz import SUBPIXEL, SUBPIXEL_BITS, to_fixed, write_png
@@ -175,13 +178,13 @@ def _polyline(image: np.ndarray, points: np.ndarray, colour: Sequence[float], th
 
 
 def _smooth_closed(points: np.ndarray, samples_per_segment: int = 6) -> np.ndarray:
-    """A closed polygon through ``points`` rounded by Catmull-Rom interpolation (passes through every point)."""
+    """A closed polygon through (N, D) ``points`` rounded by Catmull-Rom interpolation (passes through every point)."""
     p = np.asarray(points, dtype=np.float64)
     p0, p1, p2, p3 = np.roll(p, 1, 0), p, np.roll(p, -1, 0), np.roll(p, -2, 0)
     t = np.linspace(0, 1, samples_per_segment, endpoint=False)[:, None, None]
     curve = 0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
                    + (-p0 + 3 * p1 - 3 * p2 + p3) * t ** 3)
-    return curve.transpose(1, 0, 2).reshape(-1, 2)
+    return curve.transpose(1, 0, 2).reshape(-1, p.shape[1])
 
 
 def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray,
@@ -190,8 +193,8 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
 
     Returns:
         What the drawing placed beyond the 68 points, in image pixels: ``pupils`` (2, 2), the
-        iris centres (subject's right, left), and ``brow_half_width``, half the drawn brow
-        thickness (pixels, a 0-d array).
+        iris centres (subject's right, left), ``brow_half_width``, half the drawn brow
+        thickness (pixels, a 0-d array), and the ``skin`` and ``hair`` RGB colours (3,).
     """
     cv2 = optional.cv2()
     face_width = np.linalg.norm(keypoints[16] - keypoints[0])
@@ -233,11 +236,14 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
     _fill(image, _smooth_closed(keypoints[48:60]), lips)
     _fill(image, _smooth_closed(keypoints[60:68]), lips * 0.35)
     _polyline(image, _smooth_closed(keypoints[60:68]), lips * 0.6, face_width * 0.008, closed=True)
-    return {"pupils": np.array(pupils), "brow_half_width": np.asarray(max(1, int(round(brow_thickness))) / 2)}
+    return {"pupils": np.array(pupils), "brow_half_width": np.asarray(max(1, int(round(brow_thickness))) / 2),
+            "skin": np.asarray(skin, np.float64), "hair": np.asarray(hair, np.float64)}
 
 
+#: texture resolution of version 3's flat face (texels over :data:`edgelmk.data.head_mesh.TEXTURE_RANGE`)
+TEXTURE_SIZE = 160
 #: the generator versions ``synthetic_faces`` offers (its ``version`` key; see :class:`SyntheticFaces`)
-VERSIONS = (1, 2)
+VERSIONS = (1, 2, 3)
 
 
 def _bumps(shape_hw: tuple[int, int], centres: np.ndarray, heights: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
@@ -475,8 +481,12 @@ class SyntheticFaces(_Procedural):
             :data:`ANTHROPOMETRIC`, the head lit as a surface (:func:`head_relief`,
             :func:`shade`), textured skin, natural-looking backgrounds, grey and JPEG-compressed
             images. The same seed and index give the same pose, jaw and eyes in both; the brows,
-            nose, mouth, colours and gaze differ. ``benchmarks/synthetic_to_real.py``
-            compares them on real photographs.
+            nose, mouth, colours and gaze differ. Or 3: version 2's proportions, camera and
+            backgrounds, with the face a textured, lit 3D mesh (:mod:`edgelmk.data.head_mesh`:
+            landmarks on its surface, the jaw's points on the visible silhouette under yaw), a
+            neck, shoulders, the back of the skull with hair, ears, eyelids, teeth, and
+            sometimes beards, hats, glasses and hands (:mod:`edgelmk.data.head_extras`).
+            ``benchmarks/synthetic_to_real.py`` compares the versions on real photographs.
     """
 
     summary = "procedural faces with exact landmarks in 300W-68 (or skeleton: cofw, wflw, aflw) (pose, clutter)"
@@ -496,6 +506,8 @@ class SyntheticFaces(_Procedural):
         self.max_yaw, self.skeleton = float(max_yaw), skeleton_for(skeleton)
 
     def _draw(self, rng: np.random.Generator) -> dict:
+        if self.version == 3:
+            return self._draw_mesh(rng)
         height, width = self.image_hw
         shape = face_shape_3d(rng, FIRST if self.version == 1 else ANTHROPOMETRIC)
         outline = forehead_outline_3d(shape[0:17], rng)
@@ -522,6 +534,60 @@ class SyntheticFaces(_Procedural):
             finished = camera_effects(finished, rng)
         return {"image": finished, "keypoints": keypoints, "visible": visible,
                 "bbox": geometry.bbox_of(keypoints, visible), "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
+
+
+    def _pose(self, rng: np.random.Generator) -> tuple[float, np.ndarray, float, np.ndarray]:
+        """(yaw degrees, rotation (3, 3), scale px per face unit, (2,) image centre px) of one face."""
+        height, width = self.image_hw
+        yaw = rng.uniform(-self.max_yaw, self.max_yaw)
+        rotation = rotation_matrix(yaw, rng.uniform(-self.max_yaw, self.max_yaw) / 2, rng.uniform(-25, 25))
+        scale = min(height, width) * rng.uniform(0.2, 0.34)
+        return yaw, rotation, scale, np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
+
+    def _draw_mesh(self, rng: np.random.Generator) -> dict:
+        """Version 3: the textured, lit 3D head of :mod:`edgelmk.data.head_mesh`, with neck, hair, ears, accessories."""
+        shape = face_shape_3d(rng, ANTHROPOMETRIC)
+        forehead_3d = forehead_outline_3d(shape[0:17], rng)
+        forehead = forehead_3d[:, :2]
+        yaw, rotation, scale, centre = self._pose(rng)
+
+        def to_image(points: np.ndarray) -> np.ndarray:
+            return project(points, rotation, scale, centre)
+
+        surface = HeadSurface.of_face(shape, _smooth_closed(np.concatenate([shape[0:17], forehead_3d])), rng)
+        texture = np.zeros((TEXTURE_SIZE, TEXTURE_SIZE, 3), np.float32)
+        drawn = draw_face(texture, to_texture(shape[:, :2], TEXTURE_SIZE), to_texture(forehead, TEXTURE_SIZE), rng)
+        head_mask = np.zeros(texture.shape[:2], np.uint8)
+        _fill(head_mask, _smooth_closed(to_texture(np.concatenate([shape[0:17, :2], forehead]), TEXTURE_SIZE)), (255,))
+        texture[head_mask == 0] = drawn["skin"]  # the mesh's edge samples skin, not black
+        draw_details(texture, to_texture(shape[:, :2], TEXTURE_SIZE), drawn["skin"], drawn["hair"], rng)
+        skin_texture(texture, np.full(texture.shape[:2], 255, np.uint8), rng)
+
+        image = natural_background(rng, self.image_hw)
+        bald = rng.random() < 0.1
+        draw_behind_head(image, shape, float(forehead[:, 1].min()), to_image, yaw, drawn["skin"],
+                         None if bald else drawn["hair"], rng)
+        render_head(image, surface, texture, rotation, to_image, Light.random(rng))
+
+        canonical = shape[:, :2].copy()
+        canonical[0:17] = surface.silhouette_jaw(canonical[0:17], to_image)
+        face_68 = to_image(surface.lift(canonical))
+        if rng.random() < 0.1:
+            draw_hat(image, shape, float(forehead[:, 1].min()), to_image, rng)
+        if rng.random() < 0.2:
+            draw_glasses(image, (face_68[36:42], face_68[42:48]), face_68[[0, 16]], rng)
+        if rng.random() < 0.15:
+            draw_hand(image, face_68.mean(axis=0), float(np.ptp(face_68[:, 0])), drawn["skin"], rng)
+        if rng.random() < 0.25:
+            add_occluders(image, rng, 1)
+        in_texture = scheme_keypoints(self.skeleton.name, to_texture(canonical, TEXTURE_SIZE),
+                                      to_texture(np.concatenate([canonical[0:17], forehead]), TEXTURE_SIZE), drawn)
+        keypoints = to_image(surface.lift(from_texture(in_texture, TEXTURE_SIZE))).astype(np.float32)
+        visible = np.ones(len(keypoints), dtype=np.float32)
+        face_box = geometry.bbox_of(face_68, np.ones(68))
+        return {"image": camera_effects(finish(image, rng), rng), "keypoints": keypoints, "visible": visible,
+                "bbox": geometry.bbox_of(keypoints, visible),
+                "box_size": float(np.sqrt(np.prod(face_box[2:] - face_box[:2])))}
 
 
 class SyntheticPose(_Procedural):
