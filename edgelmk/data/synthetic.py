@@ -537,10 +537,16 @@ class SyntheticFaces(_Procedural):
 
 
     def _pose(self, rng: np.random.Generator) -> tuple[float, np.ndarray, float, np.ndarray]:
-        """(yaw degrees, rotation (3, 3), scale px per face unit, (2,) image centre px) of one face."""
+        """(yaw degrees, rotation (3, 3), scale px per face unit, (2,) image centre px) of one face.
+
+        Poses as photographs have them: mostly near frontal, large ones in the tails (normal
+        yaw of deviation ``max_yaw / 2`` up to ``max_yaw``, pitch half of that, roll of
+        deviation 10 degrees up to 25).
+        """
         height, width = self.image_hw
-        yaw = rng.uniform(-self.max_yaw, self.max_yaw)
-        rotation = rotation_matrix(yaw, rng.uniform(-self.max_yaw, self.max_yaw) / 2, rng.uniform(-25, 25))
+        yaw = float(np.clip(rng.normal(0, self.max_yaw / 2), -self.max_yaw, self.max_yaw))
+        pitch = float(np.clip(rng.normal(0, self.max_yaw / 4), -self.max_yaw / 2, self.max_yaw / 2))
+        rotation = rotation_matrix(yaw, pitch, float(np.clip(rng.normal(0, 10), -25, 25)))
         scale = min(height, width) * rng.uniform(0.2, 0.34)
         return yaw, rotation, scale, np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
 
