@@ -123,7 +123,7 @@ class HeadSurface:
         its vertices (which lie on :meth:`height`), so that a lifted point projects exactly where
         the renderer draws its texel; points beyond the outline get the edge's z."""
         points = np.asarray(points, np.float64).reshape(-1, 2)
-        vertices, triangles = self.mesh()
+        vertices, triangles = self.mesh
         candidates = self._triangles_under(points, vertices)  # (N, 2): the two triangles of its mesh cell
         corners = vertices[triangles[candidates]]  # (N, 2, 3, 2)
         origin = corners[..., 0, :]
@@ -142,7 +142,7 @@ class HeadSurface:
         return np.concatenate([points, z[:, None]], axis=1)
 
     def _triangles_under(self, points: np.ndarray, vertices: np.ndarray) -> np.ndarray:
-        """(N, 2) indices into :meth:`mesh`'s triangles: the two of the mesh cell over each point (its
+        """(N, 2) indices into :attr:`mesh`'s triangles: the two of the mesh cell over each point (its
         sector between two spokes, its band between two rings; the centre's fan has one, given twice)."""
         rim = vertices[-SPOKES:] - self.centre
         angles = np.arctan2(rim[:, 1], rim[:, 0])
@@ -161,7 +161,7 @@ class HeadSurface:
         outer_band = SPOKES + (band - 1) * 2 * SPOKES + spoke
         return np.where(band[:, None] == 0, spoke[:, None], np.stack([outer_band, outer_band + SPOKES], axis=1))
 
-    @functools.cache
+    @functools.cached_property
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
         """(V, 2) canonical vertices (rings from the centre to the outline) and (T, 3) vertex indices.
 
@@ -186,7 +186,7 @@ class HeadSurface:
 
     def facing_triangles(self, to_image) -> tuple[np.ndarray, np.ndarray]:
         """(V, 2) image pixels of the mesh's vertices and the indices of the triangles that face the camera."""
-        vertices, triangles = self.mesh()
+        vertices, triangles = self.mesh
         pixels = to_image(self.lift(vertices))
         corners, canonical = pixels[triangles], vertices[triangles]
         signed_area = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
@@ -206,7 +206,7 @@ class HeadSurface:
             jaw: (J, 2) canonical points on the outline.
             to_image: maps (N, 3) surface points to (N, 2) image pixels.
         """
-        vertices, triangles = self.mesh()
+        vertices, triangles = self.mesh
         pixels, facing = self.facing_triangles(to_image)
         edges = triangles[facing][:, [[0, 1], [1, 2], [2, 0]]].reshape(-1, 2)  # (E, 2) vertex pairs
         start, step = pixels[edges[:, 0]], pixels[edges[:, 1]] - pixels[edges[:, 0]]
@@ -300,7 +300,7 @@ def render_head(image: np.ndarray, surface: HeadSurface, texture: np.ndarray, ro
     cv2 = optional.cv2()
     height, width = image.shape[:2]
     size = texture.shape[0]
-    vertices, triangles = surface.mesh()
+    vertices, triangles = surface.mesh
     pixels, keep = surface.facing_triangles(to_image)
     pixels = (pixels + 0.5) * SUPERSAMPLE - 0.5  # pixel centres at integers at either scale
     depth = (surface.lift(vertices) @ rotation.T)[:, 2]

@@ -29,7 +29,7 @@ def test_the_surface_falls_to_its_edge_at_the_outline_and_the_mesh_edge_is_the_o
     np.testing.assert_allclose(surface.height(surface.outline), surface.edge_z, atol=1e-9)
     assert surface.height(shape[30:31, :2])[0] > surface.height(shape[2:3, :2] * 0.6)[0] > surface.edge_z[2]
     assert surface.height(shape[8:9, :2])[0] > surface.height(shape[0:1, :2])[0] + 0.3  # chin forward, temples back
-    vertices, triangles = surface.mesh()
+    vertices, triangles = surface.mesh
     assert triangles.min() == 0 and triangles.max() == len(vertices) - 1
     np.testing.assert_allclose(surface.radius(vertices[-SPOKES:]), 1.0, atol=1e-3)
     # lifted points lie on the mesh: its vertices exactly on the surface, other points near it
