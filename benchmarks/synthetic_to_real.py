@@ -57,6 +57,8 @@ QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heat
          "data.batch_size=8", "data.train.num_samples=32", "data.val.num_samples=8"]
 #: procedural training faces whose mean shape is the baseline
 MEAN_SHAPE_FACES = 500
+#: (height, width) of the faces timed for the render-speed lines: the COFW recipe's size
+RENDER_HW = (144, 144)
 
 
 def with_landmark_box(sample: dict, keypoints: np.ndarray, visible: np.ndarray, source: str) -> dict:
@@ -172,14 +174,14 @@ def versions_picture(path: Path, count: int = 6) -> Path:
     return write_png(path, np.concatenate(rows, axis=0))
 
 
-def render_ms(count: int = 40, image_hw: tuple[int, int] = (144, 144)) -> dict[int, float]:
-    """Milliseconds to render one ``image_hw`` face (the COFW recipe's size), per generator version: the same
+def render_ms(count: int = 40, image_hw: tuple[int, int] = RENDER_HW) -> dict[int, float]:
+    """Milliseconds to render one ``image_hw`` face, per generator version: the same
     ``count`` faces (seed, indices) from each, in this process, after one warm-up face."""
     times = {}
     for version in VERSIONS:
         faces = DATASETS.build({"name": "synthetic_faces", "num_samples": count + 1, "image_hw": list(image_hw),
                                 "seed": 5, "version": version})
-        faces[count]
+        faces[count]  # warm-up
         start = time.perf_counter()
         for index in range(count):
             faces[index]
@@ -239,7 +241,7 @@ def main() -> None:
         if scheme == "cofw" and "real mean shape NME" in rows.get("cofw", {}):
             print(f"the mean shape of helen29's 250 training photos, same crops: NME {rows['cofw']['real mean shape NME']:.4f}")
     times = render_ms()
-    print("\nrendering one 144x144 face, this run (same faces, same process)")
+    print(f"\nrendering one {RENDER_HW[0]}x{RENDER_HW[1]} face, this run (same faces, same process)")
     for version, ms in times.items():
         print(f"  version {version}: {ms:6.1f} ms  ({ms / times[VERSIONS[0]]:.2f}x version {VERSIONS[0]})")
     print("\ngoals (this generator)")
