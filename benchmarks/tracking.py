@@ -18,7 +18,7 @@ people too, the face nearest the true points is the one scored.
     python benchmarks/tracking.py MODEL.tflite [--clips 6] [--detector blazeface_full] [--sweep]
 
 MODEL: a COFW-scheme export, e.g. ``edgelmk train recipes/finetune_helen29_fp32.yaml`` then
-``edgelmk export ... --target tflite --int8``. ``--sweep`` also prints One Euro (min_cutoff, beta) pairs.
+``edgelmk export ... --target tflite --int8``. ``--sweep`` also prints One Euro (min_cutoff, beta, d_cutoff) settings.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=6, help="clips of each kind (real photo, procedural)")
     parser.add_argument("--detector", default="auto")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--sweep", action="store_true", help="also try One Euro (min_cutoff, beta) pairs")
+    parser.add_argument("--sweep", action="store_true", help="also try One Euro (min_cutoff, beta, d_cutoff) settings")
     args = parser.parse_args()
     model = LandmarkModel(args.model, args.threads)
     detector = Pipeline(model, args.detector, log=print).detector  # one detector for every run
@@ -133,11 +133,12 @@ def main() -> None:
     ways = [("detect every frame", False, "off", None), ("detect every frame + One Euro", False, "one-euro", None),
             ("tracking", True, "off", None), ("tracking + One Euro", True, "one-euro", None)]
     if args.sweep:
-        ways += [(f"tracking + One Euro {m} Hz, beta {b}", True, "one-euro", {"min_cutoff": m, "beta": b})
-                 for m in (0.3, 0.5, 1.0) for b in (2.0, 4.0, 6.0, 8.0)]
+        ways += [(f"tracking + One Euro {m} Hz, beta {b}, d {d} Hz", True, "one-euro",
+                  {"min_cutoff": m, "beta": b, "d_cutoff": d})
+                 for m in (0.3, 0.5) for b in (4.0, 5.5, 7.0) for d in (0.7, 1.0, 1.5)]
     print(f"{len(clips)} clips of {FRAMES} frames at {FPS:g} fps, {FRAME}x{FRAME}; model {args.model}; detector "
           f"{detector.name}; One Euro defaults {ONE_EURO_DEFAULTS}")
-    print(f"{'way':<42}{'clips':<12}{'found':>7}{'NME':>8}{'jitter px':>11}{'lag fr':>8}{'ms/frame':>10}"
+    print(f"{'way':<50}{'clips':<12}{'found':>7}{'NME':>8}{'jitter px':>11}{'lag fr':>8}{'ms/frame':>10}"
           f"{'detect/fr':>11}")
     started = time.perf_counter()
     for label, tracking, smoothing, one_euro in ways:
@@ -146,8 +147,8 @@ def main() -> None:
         rows["all"] = rows["photo"] + rows["procedural"]
         for kind, kind_rows in rows.items():
             mean = {key: float(np.nanmean([r[key] for r in kind_rows])) for key in kind_rows[0]}
-            print(f"{label:<42}{kind:<12}{mean['found']:>7.2f}{mean['nme']:>8.4f}{mean['jitter']:>11.3f}"
-                  f"{mean['lag']:>8.1f}{mean['ms']:>10.2f}{mean['detections']:>11.3f}")
+            print(f"{label:<50}{kind:<12}{mean['found']:>7.2f}{mean['nme']:>8.4f}{mean['jitter']:>11.3f}"
+                  f"{mean['lag']:>8.2f}{mean['ms']:>10.2f}{mean['detections']:>11.3f}")
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

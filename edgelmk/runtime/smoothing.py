@@ -2,12 +2,18 @@
 
 A low-pass filter whose cutoff rises with speed: still keypoints are smoothed hard (cutoff
 ``min_cutoff``), moving ones follow quickly (cutoff ``min_cutoff + beta * speed``). Here the
-speed of a keypoint is its 2-D speed in *face sizes per second* (pixels per second divided
-by the side of the face box), so the defaults hold for a face of any size in the frame.
+velocity of a keypoint is its 2-D velocity in *face sizes per second* (pixels per second divided
+by the side of the face box), so the defaults hold for a face of any size in the frame. As in
+the paper, the velocity itself is low-passed (at ``d_cutoff``) *before* its magnitude sets the
+cutoff: noise that shakes a still point back and forth averages out there, whereas the
+magnitude of a noisy velocity is always positive and would open the filter on a still face
+(low-passing the magnitude instead left 0.45 of the unfiltered jitter at 1.05 frames of lag on
+the real-photo clips, against 0.35 at 0.95 frames: ``benchmarks/tracking.py``).
 
-Defaults (chosen with a sweep of ``benchmarks/tracking.py`` on real-photo clips: README
-table): ``min_cutoff`` 0.5 Hz, ``beta`` 4.0 Hz per (face size / s), ``d_cutoff`` 1.0 Hz; the
-time step comes from the video's frame rate. The Android core's ``OneEuroFilter.java`` is the same filter, tested against this one.
+Defaults (chosen with a sweep of ``benchmarks/tracking.py --sweep`` on the real-photo clips with
+the hourglass and the mobile COFW models: README table): ``min_cutoff`` 0.3 Hz, ``beta`` 5.5 Hz per
+(face size / s), ``d_cutoff`` 1.0 Hz; the time step comes from the video's frame rate. The Android
+core's ``OneEuroFilter.java`` is the same filter, tested against this one.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import math
 
 import numpy as np
 
-ONE_EURO_DEFAULTS = {"min_cutoff": 0.5, "beta": 4.0, "d_cutoff": 1.0}
+ONE_EURO_DEFAULTS = {"min_cutoff": 0.3, "beta": 5.5, "d_cutoff": 1.0}
 
 
 def smoothing_factor(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -31,7 +37,7 @@ class OneEuroFilter:
     Args:
         min_cutoff: cutoff frequency at rest, Hz (lower: smoother when still, more lag).
         beta: how much the cutoff rises with speed, Hz per (face size / s) (higher: less lag when moving).
-        d_cutoff: cutoff of the speed estimate, Hz.
+        d_cutoff: cutoff of the velocity estimate, Hz.
     """
 
     def __init__(self, min_cutoff: float = ONE_EURO_DEFAULTS["min_cutoff"], beta: float = ONE_EURO_DEFAULTS["beta"],
@@ -41,7 +47,7 @@ class OneEuroFilter:
                              f"{d_cutoff}, {beta})")
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
         self.previous: np.ndarray | None = None
-        self.speed: np.ndarray | None = None
+        self.velocity: np.ndarray | None = None  # (K, 2) low-passed, face sizes per second
 
     def __call__(self, keypoints: np.ndarray, dt: float, face_size: float) -> np.ndarray:
         """Filtered (K, 2) float32 keypoints, pixels.
@@ -53,13 +59,13 @@ class OneEuroFilter:
         """
         keypoints = np.asarray(keypoints, np.float64)
         if self.previous is None:
-            self.previous, self.speed = keypoints, np.zeros(len(keypoints))
+            self.previous, self.velocity = keypoints, np.zeros_like(keypoints)
             return keypoints.astype(np.float32)
         if dt <= 0:
             raise ValueError(f"frames must move forward in time (dt = {dt} s)")
-        speed = np.linalg.norm(keypoints - self.previous, axis=1) / dt / max(face_size, 1e-6)
-        self.speed = self.speed + smoothing_factor(self.d_cutoff, dt) * (speed - self.speed)
-        alpha = smoothing_factor(self.min_cutoff + self.beta * self.speed, dt)[:, None]
+        velocity = (keypoints - self.previous) / dt / max(face_size, 1e-6)
+        self.velocity = self.velocity + smoothing_factor(self.d_cutoff, dt) * (velocity - self.velocity)
+        alpha = smoothing_factor(self.min_cutoff + self.beta * np.linalg.norm(self.velocity, axis=1), dt)[:, None]
         self.previous = self.previous + alpha * (keypoints - self.previous)
         return self.previous.astype(np.float32)
 

@@ -35,6 +35,24 @@ def test_noise_on_a_still_face_shrinks():
     assert filtered[30:].std(axis=0).mean() < noisy[30:].std(axis=0).mean() / 2
 
 
+def test_a_point_shaken_back_and_forth_is_smoothed_as_if_it_were_still():
+    """The velocity is low-passed before its magnitude raises the cutoff, so alternating noise
+    averages out (the magnitude of each frame's velocity would always be positive)."""
+    shaken = np.stack([np.array([[100.0 + (-1) ** t, 50.0]]) for t in range(120)])  # +-1 px every frame
+    settings = {"min_cutoff": 0.5, "d_cutoff": 1.0}
+    residual = []
+    for beta in (5.0, 0.0):  # beta 0: a plain low-pass at min_cutoff, the least a still face can get
+        smoother = OneEuroFilter(beta=beta, **settings)
+        filtered = np.stack([smoother(frame, 1 / 30, 100.0) for frame in shaken])
+        residual.append(float(np.ptp(filtered[60:, 0, 0])))
+    assert residual[0] < 1.5 * residual[1]
+    # low-passing the speed instead: each frame lies ~1 px (0.3 face sizes / s) from the filtered
+    # point, so the cutoff would stay open at min_cutoff + beta * 0.3 and a +-1 px input at
+    # smoothing factor a keeps a peak-to-peak of 2 a / (2 - a)
+    opened = smoothing_factor(settings["min_cutoff"] + 5.0 * 0.3, 1 / 30)
+    assert residual[0] < 0.5 * 2 * opened / (2 - opened)
+
+
 def test_a_larger_beta_follows_a_moving_point_more_closely():
     path = np.stack([np.array([[t * 4.0, 0.0]]) for t in range(60)])  # 4 px per frame, face 100 px
     errors = []

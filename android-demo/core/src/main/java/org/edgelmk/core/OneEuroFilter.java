@@ -2,14 +2,14 @@ package org.edgelmk.core;
 
 /**
  * The One Euro filter (Casiez, Roussel and Vogel, CHI 2012) on K keypoints, as
- * {@code edgelmk.runtime.smoothing.OneEuroFilter}: each keypoint's 2-D speed, in face sizes per
- * second, raises its cutoff from {@code minCutoff} by {@code beta} per (face size / s); the speed
- * itself is low-passed at {@code dCutoff}. Tested against the Python filter within 1e-4 px.
+ * {@code edgelmk.runtime.smoothing.OneEuroFilter}: each keypoint's 2-D velocity, in face sizes per
+ * second, is low-passed at {@code dCutoff}, and its magnitude raises the keypoint's cutoff from
+ * {@code minCutoff} by {@code beta} per (face size / s). Tested against the Python filter within 1e-4 px.
  */
 public final class OneEuroFilter {
-    /** The Python defaults ({@code ONE_EURO_DEFAULTS}): min_cutoff 0.5 Hz, beta 4.0, d_cutoff 1.0 Hz. */
-    public static final double DEFAULT_MIN_CUTOFF = 0.5;
-    public static final double DEFAULT_BETA = 4.0;
+    /** The Python defaults ({@code ONE_EURO_DEFAULTS}): min_cutoff 0.3 Hz, beta 5.5, d_cutoff 1.0 Hz. */
+    public static final double DEFAULT_MIN_CUTOFF = 0.3;
+    public static final double DEFAULT_BETA = 5.5;
     public static final double DEFAULT_D_CUTOFF = 1.0;
 
     private final double minCutoff;
@@ -17,7 +17,8 @@ public final class OneEuroFilter {
     private final double dCutoff;
     private double[] previousX;
     private double[] previousY;
-    private double[] speed;
+    private double[] velocityX;
+    private double[] velocityY;
 
     public OneEuroFilter(double minCutoff, double beta, double dCutoff) {
         if (!(minCutoff > 0) || !(dCutoff > 0) || !(beta >= 0)) {
@@ -46,7 +47,8 @@ public final class OneEuroFilter {
         if (previousX == null) {
             previousX = new double[count];
             previousY = new double[count];
-            speed = new double[count];
+            velocityX = new double[count];
+            velocityY = new double[count];
             for (int k = 0; k < count; k++) {
                 previousX[k] = keypoints.x[k];
                 previousY[k] = keypoints.y[k];
@@ -56,14 +58,15 @@ public final class OneEuroFilter {
         if (!(dt > 0)) {
             throw new IllegalArgumentException("frames must move forward in time (dt = " + dt + " s)");
         }
-        double speedAlpha = smoothingFactor(dCutoff, dt);
+        double velocityAlpha = smoothingFactor(dCutoff, dt);
         double size = Math.max(faceSize, 1e-6);
         for (int k = 0; k < count; k++) {
             double dx = keypoints.x[k] - previousX[k];
             double dy = keypoints.y[k] - previousY[k];
-            double now = Math.sqrt(dx * dx + dy * dy) / dt / size;
-            speed[k] += speedAlpha * (now - speed[k]);
-            double alpha = smoothingFactor(minCutoff + beta * speed[k], dt);
+            velocityX[k] += velocityAlpha * (dx / dt / size - velocityX[k]);
+            velocityY[k] += velocityAlpha * (dy / dt / size - velocityY[k]);
+            double speed = Math.sqrt(velocityX[k] * velocityX[k] + velocityY[k] * velocityY[k]);
+            double alpha = smoothingFactor(minCutoff + beta * speed, dt);
             previousX[k] += alpha * dx;
             previousY[k] += alpha * dy;
             keypoints.x[k] = (float) previousX[k];
