@@ -15,7 +15,7 @@ the fraction of frames with a face (the others are left out of the means; a clip
 detector never finds the face is left out of all but "found"). Where a photo shows other
 people too, the face nearest the true points is the one scored.
 
-    python benchmarks/tracking.py MODEL.tflite [--clips 6] [--detector blazeface_full] [--sweep]
+    python benchmarks/tracking.py MODEL.tflite [--clips 24] [--detector blazeface_full] [--sweep]
 
 MODEL: a COFW-scheme export, e.g. ``edgelmk train recipes/finetune_helen29_fp32.yaml`` then
 ``edgelmk export ... --target tflite --int8``. ``--sweep`` also prints One Euro (min_cutoff, beta, d_cutoff) settings.
@@ -122,7 +122,7 @@ def run(model: LandmarkModel, detector, frames, truth, tracking: bool, smoothing
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="an exported COFW model (.tflite / .onnx with model.json)")
-    parser.add_argument("--clips", type=int, default=6, help="clips of each kind (real photo, procedural)")
+    parser.add_argument("--clips", type=int, default=24, help="clips of each kind (real photo, procedural)")
     parser.add_argument("--detector", default="auto")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sweep", action="store_true", help="also try One Euro (min_cutoff, beta, d_cutoff) settings")
@@ -135,7 +135,7 @@ def main() -> None:
     if args.sweep:
         ways += [(f"tracking + One Euro {m} Hz, beta {b}, d {d} Hz", True, "one-euro",
                   {"min_cutoff": m, "beta": b, "d_cutoff": d})
-                 for m in (0.3, 0.5) for b in (4.0, 5.5, 7.0) for d in (0.7, 1.0, 1.5)]
+                 for m in (0.3, 0.5) for b in (3.5, 4.5, 5.5) for d in (0.85, 1.2)]
     print(f"{len(clips)} clips of {FRAMES} frames at {FPS:g} fps, {FRAME}x{FRAME}; model {args.model}; detector "
           f"{detector.name}; One Euro defaults {ONE_EURO_DEFAULTS}")
     print(f"{'way':<50}{'clips':<12}{'found':>7}{'NME':>8}{'jitter px':>11}{'lag fr':>8}{'ms/frame':>10}"

@@ -7,12 +7,13 @@ by the side of the face box), so the defaults hold for a face of any size in the
 the paper, the velocity itself is low-passed (at ``d_cutoff``) *before* its magnitude sets the
 cutoff: noise that shakes a still point back and forth averages out there, whereas the
 magnitude of a noisy velocity is always positive and would open the filter on a still face
-(low-passing the magnitude instead left 0.45 of the unfiltered jitter at 1.05 frames of lag on
-the real-photo clips, against 0.35 at 0.95 frames: ``benchmarks/tracking.py``).
+(low-passing the magnitude instead left 0.52 of the unfiltered jitter at 0.92 frames of lag on
+the real-photo clips of ``benchmarks/tracking.py`` with the hourglass COFW model, against 0.36
+at 0.95 frames).
 
 Defaults (chosen with a sweep of ``benchmarks/tracking.py --sweep`` on the real-photo clips with
-the hourglass and the mobile COFW models: README table): ``min_cutoff`` 0.3 Hz, ``beta`` 5.5 Hz per
-(face size / s), ``d_cutoff`` 1.0 Hz; the time step comes from the video's frame rate. The Android
+the hourglass and the mobile COFW models: README table): ``min_cutoff`` 0.3 Hz, ``beta`` 4.5 Hz per
+(face size / s), ``d_cutoff`` 0.85 Hz; the time step comes from the video's frame rate. The Android
 core's ``OneEuroFilter.java`` is the same filter, tested against this one.
 """
 
@@ -22,7 +23,7 @@ import math
 
 import numpy as np
 
-ONE_EURO_DEFAULTS = {"min_cutoff": 0.3, "beta": 5.5, "d_cutoff": 1.0}
+ONE_EURO_DEFAULTS = {"min_cutoff": 0.3, "beta": 4.5, "d_cutoff": 0.85}
 
 
 def smoothing_factor(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:

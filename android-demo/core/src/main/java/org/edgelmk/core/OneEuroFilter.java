@@ -7,10 +7,10 @@ package org.edgelmk.core;
  * {@code minCutoff} by {@code beta} per (face size / s). Tested against the Python filter within 1e-4 px.
  */
 public final class OneEuroFilter {
-    /** The Python defaults ({@code ONE_EURO_DEFAULTS}): min_cutoff 0.3 Hz, beta 5.5, d_cutoff 1.0 Hz. */
+    /** The Python defaults ({@code ONE_EURO_DEFAULTS}): min_cutoff 0.3 Hz, beta 4.5, d_cutoff 0.85 Hz. */
     public static final double DEFAULT_MIN_CUTOFF = 0.3;
-    public static final double DEFAULT_BETA = 5.5;
-    public static final double DEFAULT_D_CUTOFF = 1.0;
+    public static final double DEFAULT_BETA = 4.5;
+    public static final double DEFAULT_D_CUTOFF = 0.85;
 
     private final double minCutoff;
     private final double beta;
