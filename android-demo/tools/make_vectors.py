@@ -269,7 +269,8 @@ class ScriptedScene:
     """Two faces in a 320 x 240 video at 30 fps: A moves right, B appears at frame 12 (still), A's
     landmark scores drop on frames 30-31 (lost, found again), the detector misses A on frame 20 (its track
     carries on), and from frame 40 the detector also
-    reports a box beside B that the landmarks pull onto B (two tracks on one face: the newer is dropped). Acts as the pipeline's
+    reports a box beside B that the landmarks pull onto B (two tracks on one face: the newer is dropped), and on
+    frame 50 A's landmarks spread sideways (their box too wide: detected again on frame 51). Acts as the pipeline's
     detector and as its landmark model, and records what they were asked and answered."""
 
     name, kind, scheme, min_size = "scripted", "face", "scripted", 0
@@ -288,7 +289,8 @@ class ScriptedScene:
 
     def detect(self, image) -> list[Detection]:
         rng = np.random.default_rng(1000 + self.frame)
-        boxes = [np.concatenate([c - 0.55 * side, c + 0.55 * side]) + rng.normal(0, 1.5, 4) for c, side in self.faces()]
+        boxes = [np.concatenate([c + side * self.pattern.min(0), c + side * self.pattern.max(0)]) + rng.normal(0, 1.5, 4)
+                 for c, side in self.faces()]  # calibrated: about the landmark box
         if self.frame == 20:
             boxes = boxes[1:]  # the detector misses A once: its track carries on
         if self.frame >= 40:
@@ -303,7 +305,8 @@ class ScriptedScene:
         index = int(np.argmin([np.linalg.norm(c - (box[:2] + box[2:]) / 2) for c, _ in faces]))
         centre, side = faces[index]
         rng = np.random.default_rng(10 * self.frame + index)
-        keypoints = (centre + side * self.pattern + rng.normal(0, 0.8, self.pattern.shape)).astype(np.float32)
+        spread = [1.6, 1.0] if index == 0 and self.frame == 50 else [1.0, 1.0]
+        keypoints = (centre + side * self.pattern * spread + rng.normal(0, 0.8, self.pattern.shape)).astype(np.float32)
         score = 0.3 if index == 0 and self.frame in (30, 31) else 0.9
         scores = np.full(len(keypoints), score, np.float32)
         self.log[-1]["calls"].append({"box": as_list(np.asarray(box, np.float32)), "x": as_list(keypoints[:, 0]),
@@ -326,19 +329,23 @@ class _ScriptedDetector(Detector):
         return self.scene.detect(image)
 
 
-def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float = 0.5, fps: float = 30.0) -> dict:
+def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float = 0.5, max_resize: float = 0.25,
+                 fps: float = 30.0) -> dict:
     """The scripted scene through ``Pipeline.stream`` (tracking, One Euro at its defaults), recorded."""
     scene = ScriptedScene()
     pipeline = Pipeline(scene, _ScriptedDetector(scene), redetect_every=redetect_every, lost_ratio=lost_ratio,
-                        log=None)
+                        max_resize=max_resize, log=None)
     for faces in pipeline.stream(scene.frames(frames), fps=fps):
         scene.log[-1]["faces"] = [{"id": face.id, "box": as_list(face.box), "x": as_list(face.keypoints[:, 0]),
                             "y": as_list(face.keypoints[:, 1])} for face in faces]
     ids = {face["id"] for record in scene.log for face in record["faces"]}
     assert ids == {0, 1} and any(not r["faces"] or len(r["faces"]) < len(r["calls"]) for r in scene.log), \
         "the scene must exercise new, lost and duplicate faces"
+    assert scene.log[51]["detections"] is not None and 0 in {face["id"] for face in scene.log[50]["faces"]}, \
+        "A's spread landmarks on frame 50 must be shown and send it to the detector on frame 51"
     height, width = scene.size_hw
     return {"fps": fps, "width": width, "height": height, "redetect_every": redetect_every, "lost_ratio": lost_ratio,
+            "max_resize": max_resize,
             "one_euro": [ONE_EURO_DEFAULTS["min_cutoff"], ONE_EURO_DEFAULTS["beta"], ONE_EURO_DEFAULTS["d_cutoff"]],
             "frames": scene.log}
 

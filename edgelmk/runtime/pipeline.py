@@ -12,7 +12,9 @@ Typical use::
 On video the detector runs only when needed: each tracked face's next box is the box of its
 current landmarks (the landmark box the model was trained on), and the detector runs again
 every ``redetect_every`` frames (to find new faces), when a face's mean landmark score falls
-below ``lost_ratio`` times its score when it was found, or when its box leaves the frame.
+below ``lost_ratio`` times its score when it was found, when its landmark box's width or height
+moves more than ``max_resize`` away from the detector box it last matched (landmarks that spread
+onto the background widen the next box, which spreads them further), or when its box leaves the frame.
 Keypoints are smoothed with :class:`edgelmk.runtime.smoothing.OneEuroFilter` per face.
 :attr:`Pipeline.timings` holds the last frame's seconds per stage.
 """
@@ -37,6 +39,7 @@ SMOOTHING = ("one-euro", "off")
 MATCH_IOU = 0.3  # a detection continues a tracked face when their boxes overlap this much
 DUPLICATE_IOU = 0.5  # two tracked faces this close are one face: the lower-scored is dropped
 MAX_MISSES = 2  # a followed face the detector misses this many times in a row ends
+MAX_RESIZE = 0.25  # default max_resize: chosen on benchmarks/tracking.py's photo clips (0.2-0.4 tried)
 
 
 @dataclass
@@ -72,11 +75,17 @@ def _box_side(box: np.ndarray) -> float:
     return float(np.sqrt(max(box[2] - box[0], 1e-6) * max(box[3] - box[1], 1e-6)))
 
 
+def _box_size(box: np.ndarray) -> np.ndarray:
+    """(2,) width and height, px (at least 1e-6)."""
+    return np.maximum(np.asarray(box[2:], np.float64) - box[:2], 1e-6)
+
+
 @dataclass
 class _Track:
     id: int
     box: np.ndarray  # where the next frame's landmarks are predicted
     reference_score: float = 0.0  # mean landmark score on the frame it was found
+    found_size: np.ndarray | None = None  # (2,) width, height px of the detector box it last matched
     smoother: OneEuroFilter | None = None
     lost: bool = False
     misses: int = 0  # detections in a row that did not find it
@@ -99,6 +108,9 @@ class Pipeline:
         redetect_every: run the detector at least every this many frames while tracking.
         lost_ratio: a tracked face is lost when its mean landmark score falls below this
             fraction of its score on the frame it was found.
+        max_resize: a tracked face is lost when its landmark box's width or height is more than
+            ``1 + max_resize`` times (or less than ``1 / (1 + max_resize)`` times) that of the
+            detector box it last matched.
         one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``; defaults in
             :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
         calibration: a calibration file (``edgelmk detect calibrate``) or a
@@ -112,20 +124,21 @@ class Pipeline:
 
     def __init__(self, model, detector: str | Detector = "auto", tracking: bool = True, smoothing: str = "one-euro",
                  *, max_faces: int | None = None, redetect_every: int = 30, lost_ratio: float = 0.5,
-                 one_euro: dict | None = None, calibration=None, threads: int = 1, detector_file: str | None = None,
+                 max_resize: float = MAX_RESIZE, one_euro: dict | None = None, calibration=None, threads: int = 1, detector_file: str | None = None,
                  log=print):
         if isinstance(model, (str, Path)):
             from edgelmk.runtime.model import LandmarkModel
             model = LandmarkModel(model, threads)
         if smoothing not in SMOOTHING:
             raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING)}, got {smoothing!r}")
-        if redetect_every < 1 or not 0 <= lost_ratio < 1 or (max_faces is not None and max_faces < 1):
-            raise ValueError(f"need redetect_every >= 1, 0 <= lost_ratio < 1 and max_faces >= 1 (got {redetect_every}, "
-                             f"{lost_ratio}, {max_faces})")
+        if (redetect_every < 1 or not 0 <= lost_ratio < 1 or not max_resize > 0
+                or (max_faces is not None and max_faces < 1)):
+            raise ValueError(f"need redetect_every >= 1, 0 <= lost_ratio < 1, max_resize > 0 and max_faces >= 1 (got "
+                             f"{redetect_every}, {lost_ratio}, {max_resize}, {max_faces})")
         self.model, self.scheme = model, model.scheme
         self.kind = calibrations.kind_of_scheme(self.scheme)
         self.tracking, self.smoothing, self.max_faces = tracking, smoothing, max_faces
-        self.redetect_every, self.lost_ratio = redetect_every, lost_ratio
+        self.redetect_every, self.lost_ratio, self.max_resize = redetect_every, lost_ratio, max_resize
         self.one_euro = {**ONE_EURO_DEFAULTS, **(one_euro or {})}
         OneEuroFilter(**self.one_euro)  # checks the parameters now
         self._detector_choice, self._calibration_choice = detector, calibration
@@ -262,7 +275,7 @@ class Pipeline:
                 continue
             else:
                 track = _Track(next(ids), box)
-            track.detection, track.misses = found, 0
+            track.detection, track.misses, track.found_size = found, 0, _box_size(box)
             continued.append(track)
         for track in free:  # a face the landmarks still hold survives a detector that missed it, a while
             if self.tracking and not track.lost and track.misses < MAX_MISSES:
@@ -281,10 +294,13 @@ class Pipeline:
             next_box = bbox_of(keypoints)
             centre = (next_box[:2] + next_box[2:]) / 2
             inside = 0 <= centre[0] <= width - 1 and 0 <= centre[1] <= height - 1
-            track.lost = mean_score < self.lost_ratio * track.reference_score or not inside
+            resized = self.tracking and bool(np.any(np.abs(np.log(_box_size(next_box) / track.found_size))
+                                                    > np.log1p(self.max_resize)))
+            unreliable = mean_score < self.lost_ratio * track.reference_score or not inside
+            track.lost = unreliable or resized  # a resized face is shown, and found again on the next frame
             face = Face(track.box.copy(), keypoints, scores, track.id, track.detection)
             track.box, track.detection = next_box, None
-            if track.lost:
+            if unreliable:
                 continue
             if self.smoothing == "one-euro":
                 start = time.perf_counter()

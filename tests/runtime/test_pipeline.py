@@ -86,6 +86,21 @@ def test_a_lost_face_is_detected_again_and_a_new_face_gets_a_new_id():
     assert results[4][0].id == 1 and results[4][0].detection is not None and detector.calls == 2
 
 
+def test_landmarks_spreading_onto_the_background_send_the_face_back_to_the_detector():
+    # a bright bar beside the face: each frame's landmark box reaches a margin further along it
+    frames = [frame_with((20, 20, 60, 60), (60, 35, 199, 45))] * 8
+    shown, widths = {}, {}
+    for max_resize in (0.25, 1e9):
+        detector = Boxes([[20, 20, 60, 60]])
+        results = list(Pipeline(Corners(), detector, smoothing="off", redetect_every=100, max_resize=max_resize,
+                                log=None).stream(frames))
+        shown[max_resize] = [[f.id for f in faces] for faces in results]
+        widths[max_resize] = [float(f.box[2] - f.box[0]) for faces in results for f in faces]
+    assert shown[0.25] == [[0]] * 8 and max(widths[0.25]) <= 40 * 1.25  # re-detected as soon as it widened
+    # without the test the box spreads until the landmark score gives up: a frame without the face
+    assert [] in shown[1e9] and max(widths[1e9]) > 40 * 1.5
+
+
 def test_unreadable_frames_yield_nothing_and_tracks_carry_on():
     pipeline = Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), log=None)
     results = list(pipeline.stream([frame_with((20, 20, 60, 60)), None, frame_with((20, 20, 60, 60))]))
@@ -118,6 +133,8 @@ def test_a_missing_calibration_is_said_and_bad_options_refused(tmp_path):
     assert "no box calibration of detector 'stand_in' for scheme 'cofw'" in notes[0]
     with pytest.raises(ValueError, match="smoothing must be one of one-euro, off"):
         Pipeline(Corners(), Boxes([]), smoothing="kalman", log=None)
+    with pytest.raises(ValueError, match="max_resize > 0"):
+        Pipeline(Corners(), Boxes([]), max_resize=0, log=None)
     with pytest.raises(ValueError, match="redetect_every >= 1"):
         Pipeline(Corners(), Boxes([]), redetect_every=0, log=None)
     (tmp_path / "c.json").write_text('{"calibrations": []}')

@@ -29,6 +29,8 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
     private static final int REDETECT_EVERY = 30;
     /** A face is lost when its mean landmark score falls below this fraction of its score when found. */
     private static final double LOST_RATIO = 0.5;
+    /** A face is detected again when its landmark box's width or height moves this fraction away from its detector box's. */
+    private static final double MAX_RESIZE = 0.25;
 
     private OverlayView overlay;
     private LandmarkPipeline pipeline;
@@ -36,7 +38,7 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
     private HandlerThread worker;
     private CameraFrames camera;
     private FaceFinder finder;
-    private final FaceTracker tracker = new FaceTracker(REDETECT_EVERY, LOST_RATIO, true, new double[] {
+    private final FaceTracker tracker = new FaceTracker(REDETECT_EVERY, LOST_RATIO, MAX_RESIZE, true, new double[] {
         OneEuroFilter.DEFAULT_MIN_CUTOFF, OneEuroFilter.DEFAULT_BETA, OneEuroFilter.DEFAULT_D_CUTOFF});
     private long lastFrameNanos;
     private double fps;

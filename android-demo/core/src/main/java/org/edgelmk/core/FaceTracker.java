@@ -11,8 +11,11 @@ import java.util.List;
  * {@code redetectEvery} frames since the last detection) give the detector's calibrated boxes to
  * {@link #detected}; then {@link #update} predicts every tracked face in its box, sets the next
  * frame's box to the box of its landmarks, marks it lost when its mean score falls below
- * {@code lostRatio} times its score when found or its box centre leaves the frame, and smooths
- * its keypoints with a {@link OneEuroFilter}. Each face keeps its id while it is followed.
+ * {@code lostRatio} times its score when found or its box centre leaves the frame (the face is
+ * not shown), or when the width or height of its landmark box moves more than {@code maxResize}
+ * away from the detector box it last matched (landmarks spreading onto the background: the face is
+ * shown, and detected again on the next frame), and smooths its keypoints with a
+ * {@link OneEuroFilter}. Each face keeps its id while it is followed.
  */
 public final class FaceTracker {
     /** A detection continues a followed face when their boxes overlap this much (IoU). */
@@ -44,6 +47,7 @@ public final class FaceTracker {
         final int id;
         double[] box;
         double referenceScore;
+        double[] foundSize;  // width, height of the detector box it last matched
         OneEuroFilter smoother;
         boolean lost;
         int misses;
@@ -56,6 +60,7 @@ public final class FaceTracker {
 
     private final int redetectEvery;
     private final double lostRatio;
+    private final double maxResize;
     private final boolean tracking;
     private final double[] oneEuro;  // min_cutoff, beta, d_cutoff; null: no smoothing
     private List<Track> tracks = new ArrayList<Track>();
@@ -63,19 +68,23 @@ public final class FaceTracker {
     private int nextId;
 
     /**
+     * @param maxResize a followed face is detected again when its landmark box's width or height is
+     *     more than {@code 1 + maxResize} times (or less than {@code 1 / (1 + maxResize)} times) the
+     *     detector box's it last matched
      * @param tracking false: detect every frame (boxes from the detector only)
      * @param oneEuro {minCutoff, beta, dCutoff}, or null for no smoothing
      */
-    public FaceTracker(int redetectEvery, double lostRatio, boolean tracking, double[] oneEuro) {
-        if (redetectEvery < 1 || !(lostRatio >= 0 && lostRatio < 1)) {
-            throw new IllegalArgumentException("need redetectEvery >= 1 and 0 <= lostRatio < 1 (got " + redetectEvery
-                    + ", " + lostRatio + ")");
+    public FaceTracker(int redetectEvery, double lostRatio, double maxResize, boolean tracking, double[] oneEuro) {
+        if (redetectEvery < 1 || !(lostRatio >= 0 && lostRatio < 1) || !(maxResize > 0)) {
+            throw new IllegalArgumentException("need redetectEvery >= 1, 0 <= lostRatio < 1 and maxResize > 0 (got "
+                    + redetectEvery + ", " + lostRatio + ", " + maxResize + ")");
         }
         if (oneEuro != null) {
             new OneEuroFilter(oneEuro[0], oneEuro[1], oneEuro[2]);  // checks the parameters now
         }
         this.redetectEvery = redetectEvery;
         this.lostRatio = lostRatio;
+        this.maxResize = maxResize;
         this.tracking = tracking;
         this.oneEuro = oneEuro == null ? null : oneEuro.clone();
         this.sinceDetection = redetectEvery;
@@ -126,6 +135,7 @@ public final class FaceTracker {
                 track = new Track(nextId++, box.clone());
             }
             track.misses = 0;
+            track.foundSize = size(box);
             continued.add(track);
         }
         for (Track track : free) {  // a face the landmarks still hold survives a detector that missed it, a while
@@ -158,10 +168,11 @@ public final class FaceTracker {
             double centreX = (nextBox[0] + nextBox[2]) / 2;
             double centreY = (nextBox[1] + nextBox[3]) / 2;
             boolean inside = centreX >= 0 && centreX <= width - 1 && centreY >= 0 && centreY <= height - 1;
-            track.lost = meanScore < lostRatio * track.referenceScore || !inside;
+            boolean unreliable = meanScore < lostRatio * track.referenceScore || !inside;
+            track.lost = unreliable || (tracking && resized(nextBox, track.foundSize));
             Face face = new Face(track.id, track.box, keypoints);
             track.box = nextBox;
-            if (track.lost) {
+            if (unreliable) {
                 continue;
             }
             if (oneEuro != null) {
@@ -221,6 +232,17 @@ public final class FaceTracker {
             y1 = Math.max(y1, keypoints.y[k]);
         }
         return new double[] {x0, y0, x1, y1};
+    }
+
+    /** Width and height of a box, px (at least 1e-6). */
+    static double[] size(double[] box) {
+        return new double[] {Math.max(box[2] - box[0], 1e-6), Math.max(box[3] - box[1], 1e-6)};
+    }
+
+    private boolean resized(double[] box, double[] reference) {
+        double[] now = size(box);
+        double limit = Math.log1p(maxResize);
+        return Math.abs(Math.log(now[0] / reference[0])) > limit || Math.abs(Math.log(now[1] / reference[1])) > limit;
     }
 
     static double side(double[] box) {

@@ -25,7 +25,7 @@ public class TrackerVectorsTest {
         Map<String, Object> file = Vectors.load("tracker.json");
         double[] oneEuro = Vectors.doubles(file, "one_euro");
         FaceTracker tracker = new FaceTracker(Vectors.integer(file, "redetect_every"),
-                Vectors.number(file, "lost_ratio"), true, oneEuro);
+                Vectors.number(file, "lost_ratio"), Vectors.number(file, "max_resize"), true, oneEuro);
         int width = Vectors.integer(file, "width");
         int height = Vectors.integer(file, "height");
         double dt = 1.0 / Vectors.number(file, "fps");
