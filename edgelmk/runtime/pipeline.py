@@ -108,9 +108,9 @@ class Pipeline:
         redetect_every: run the detector at least every this many frames while tracking.
         lost_ratio: a tracked face is lost when its mean landmark score falls below this
             fraction of its score on the frame it was found.
-        max_resize: a tracked face is lost when its landmark box's width or height is more than
-            ``1 + max_resize`` times (or less than ``1 / (1 + max_resize)`` times) that of the
-            detector box it last matched.
+        max_resize: a tracked face is detected again on the next frame (and still shown on this
+            one) when its landmark box's width or height is more than ``1 + max_resize`` times (or
+            less than ``1 / (1 + max_resize)`` times) that of the detector box it last matched.
         one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``; defaults in
             :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
         calibration: a calibration file (``edgelmk detect calibrate``) or a
@@ -124,8 +124,8 @@ class Pipeline:
 
     def __init__(self, model, detector: str | Detector = "auto", tracking: bool = True, smoothing: str = "one-euro",
                  *, max_faces: int | None = None, redetect_every: int = 30, lost_ratio: float = 0.5,
-                 max_resize: float = MAX_RESIZE, one_euro: dict | None = None, calibration=None, threads: int = 1, detector_file: str | None = None,
-                 log=print):
+                 max_resize: float = MAX_RESIZE, one_euro: dict | None = None, calibration=None, threads: int = 1,
+                 detector_file: str | None = None, log=print):
         if isinstance(model, (str, Path)):
             from edgelmk.runtime.model import LandmarkModel
             model = LandmarkModel(model, threads)

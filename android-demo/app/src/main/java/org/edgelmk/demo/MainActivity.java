@@ -29,7 +29,7 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
     private static final int REDETECT_EVERY = 30;
     /** A face is lost when its mean landmark score falls below this fraction of its score when found. */
     private static final double LOST_RATIO = 0.5;
-    /** A face is detected again when its landmark box's width or height moves this fraction away from its detector box's. */
+    /** A face is detected again when its landmark box's width or height moves this fraction from its detector box's. */
     private static final double MAX_RESIZE = 0.25;
 
     private OverlayView overlay;
