@@ -70,7 +70,7 @@ public final class FaceTracker {
     /**
      * @param maxResize a followed face is detected again when its landmark box's width or height is
      *     more than {@code 1 + maxResize} times (or less than {@code 1 / (1 + maxResize)} times) the
-     *     detector box's it last matched
+     *     width or height of the detector box it last matched
      * @param tracking false: detect every frame (boxes from the detector only)
      * @param oneEuro {minCutoff, beta, dCutoff}, or null for no smoothing
      */
