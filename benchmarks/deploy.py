@@ -23,6 +23,7 @@ here is not what a Raspberry Pi or phone sees (deploy/raspberry-pi/README.md quo
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from edgelmk import engine
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
 from edgelmk.evaluation import headline as headline_of, metric_for, score
 from edgelmk.export import export_checkpoint
+from edgelmk.codecs.peaks import DECODE_BACKEND_VARIABLE
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime.bench import bench
 
@@ -110,26 +112,45 @@ def mediapipe_latency(path: Path, threads: int, runs: int, warmup: int) -> dict:
             "input": f"{'x'.join(str(d) for d in detail['shape'][1:])} {np.dtype(detail['dtype']).name}"}
 
 
+def numpy_decode_p50(export: Export, threads: int, args) -> str:
+    """The decode p50 (ms, formatted) of the export with the numpy decode forced, for exports that decode
+    compiled by default; "" for the others (whose decode is numpy's already)."""
+    default = os.environ.get(DECODE_BACKEND_VARIABLE)
+    os.environ[DECODE_BACKEND_VARIABLE] = "numpy"
+    try:
+        return f"{bench(export.path, threads, args.runs, args.warmup)['latency_ms']['decode']['p50']:.3f}"
+    finally:
+        if default is None:
+            del os.environ[DECODE_BACKEND_VARIABLE]
+        else:
+            os.environ[DECODE_BACKEND_VARIABLE] = default
+
+
 def print_table(exports: list[Export], threads: int, args) -> dict[str, float]:
-    """Bench every export at ``threads``; print one row each (and MediaPipe's); returns inference p50 by label."""
+    """Bench every export at ``threads``; print one row each (and MediaPipe's); returns inference p50 by label.
+
+    Exports whose decode runs compiled are benched a second time with numpy's decode (column "numpy
+    decode"), so that both stand side by side in one run."""
     reports = [bench(export.path, threads, args.runs, args.warmup) for export in exports]
+    numpy_decodes = [numpy_decode_p50(export, threads, args) if report["decode_backend"] == "compiled" else ""
+                     for export, report in zip(exports, reports)]
     print(f"\n{threads} thread(s), {args.runs} runs each, parity on {args.samples} validation crops")
     print(f"{'model':<26}{'file KiB':>10}{'infer p50 ms':>14}{'decode p50 ms':>15}{'decode/infer':>14}"
-          f"{'pre p50 ms':>12}{'parity mean px':>16}{'max px':>9}{'metric':>9}")
+          f"{'numpy decode':>14}{'pre p50 ms':>12}{'parity mean px':>16}{'max px':>9}{'metric':>9}")
     latency = {}
-    for export, report in zip(exports, reports):
+    for export, report, numpy_decode in zip(exports, reports, numpy_decodes):
         stages, parity = report["latency_ms"], export.content["parity"]
         latency[export.label] = stages["inference"]["p50"]
         share = stages["decode"]["p50"] / stages["inference"]["p50"]
         print(f"{export.label:<26}{report['file_bytes'] / 1024:>10,.0f}{stages['inference']['p50']:>14.3f}"
-              f"{stages['decode']['p50']:>15.3f}{share:>14.1%}{stages['preprocess']['p50']:>12.3f}"
+              f"{stages['decode']['p50']:>15.3f}{share:>14.1%}{numpy_decode:>14}{stages['preprocess']['p50']:>12.3f}"
               f"{parity['mean_px']:>16.4f}{parity['max_px']:>9.3f}{export.metric:>9.4f}")
         export.decode_shares[threads] = share
     if args.mediapipe:
         mediapipe = mediapipe_latency(args.mediapipe, threads, args.runs, args.warmup)
         latency["mediapipe"] = mediapipe["p50"]
         print(f"{'MediaPipe face_landmark':<26}{mediapipe['file_bytes'] / 1024:>10,.0f}{mediapipe['p50']:>14.3f}"
-              f"{'':>15}{'':>14}{'':>12}{'(' + mediapipe['input'] + ' input, 468 points)':>34}")
+              f"{'':>15}{'':>14}{'':>14}{'':>12}{'(' + mediapipe['input'] + ' input, 468 points)':>34}")
     return latency
 
 

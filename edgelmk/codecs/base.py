@@ -83,6 +83,8 @@ class Codec(abc.ABC):
     default_loss: ClassVar[str]
     #: whether ``_locate`` is integer-safe, so that ``decode_int8`` works
     decodes_int8: ClassVar[bool] = True
+    #: whether ``_locate`` goes through :func:`edgelmk.codecs.peaks.window_means` (compiled for int8 maps)
+    uses_window_means: bool = False
 
     def __init__(self, input_hw: Sequence[int], heatmap_hw: Sequence[int]):
         self.input_hw = geometry.as_hw(input_hw, "input_hw")

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.peaks import peak_activation, peak_windows, topk_sums, weighted_position, window_sums
+from edgelmk.codecs.peaks import peak_activation, peak_windows, topk_sums, weighted_position, window_means
 from edgelmk.codecs.render import check_sigma, mixed_profile, outer_maps
 
 TARGETS = ("stochastic", "expected")
@@ -86,6 +86,10 @@ class H3RCodec(Codec):
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 
+    @property
+    def uses_window_means(self) -> bool:
+        return self.decode_mode == "window"
+
     def _options(self) -> dict[str, Any]:
         return {"target": self.target, "kernel": self.kernel, "sigma": self.sigma, "decode": self.decode_mode,
                 "window": self.window, "topk": self.topk, "seed": self.seed}
@@ -107,11 +111,11 @@ class H3RCodec(Codec):
         return {"heatmaps": outer_maps(profile_x, profile_y)}
 
     def _locate(self, heatmaps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        windows = peak_windows(heatmaps, self.window // 2 if self.decode_mode == "window" else 0)
-        if self.decode_mode == "window":
-            sums = window_sums(windows, zero_point)
-        else:
-            sums = topk_sums(heatmaps, self.topk, zero_point)
         shape = heatmaps.shape[:2]
-        return (weighted_position(*sums, lambda: windows.xy).reshape(*shape, 2),
-                peak_activation(windows, zero_point).reshape(shape))
+        if self.decode_mode == "window":
+            xy, peak = window_means(heatmaps, self.window // 2, zero_point)
+        else:
+            windows = peak_windows(heatmaps, 0)
+            xy = weighted_position(*topk_sums(heatmaps, self.topk, zero_point), lambda: windows.xy)
+            peak = peak_activation(windows, zero_point)
+        return xy.reshape(*shape, 2), peak.reshape(shape)

@@ -9,7 +9,10 @@ decoding their dequantized float copies select the same pixels.
 
 Speed: a decode is one argmax over the maps and a handful of numpy calls on (N, K, S*S)
 arrays, whatever K: everything that depends only on the peak's position comes from lookup
-tables made once per map size and window (:func:`window_plan`).
+tables made once per map size and window (:func:`window_plan`). Those calls still cost about
+25 us for 68 maps, most of a small int8 model's decode, so :func:`window_means` hands int8 /
+uint8 maps to one compiled pass (:mod:`edgelmk.codecs.compiled`, ~4.5 us) when numba is
+installed; ``EDGELMK_DECODE_BACKEND`` = ``auto`` (default), ``compiled`` or ``numpy`` chooses.
 
 Shapes: maps (N, K, H, W); the results are per map, N * K in a row: positions and sums (N*K, 2)
 in x, y order, totals and peaks (N*K,).
@@ -18,6 +21,7 @@ in x, y order, totals and peaks (N*K,).
 from __future__ import annotations
 
 import functools
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -188,6 +192,54 @@ def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0) -> tuple[np.ndarray
     sum_x = (weights * columns.astype(acc)).sum(axis=-1, dtype=acc)
     sum_y = (weights * rows.astype(acc)).sum(axis=-1, dtype=acc)
     return total, np.stack([sum_x, sum_y], axis=-1)
+
+
+#: the environment variable that picks where :func:`window_means` runs on integer maps
+DECODE_BACKEND_VARIABLE = "EDGELMK_DECODE_BACKEND"
+#: ``auto``: compiled when numba imports, else numpy; ``compiled``: numba or an error; ``numpy``
+DECODE_BACKENDS = ("auto", "compiled", "numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_window_means(backend: str):
+    """The compiled kernel that ``backend`` selects, or None for the numpy composition."""
+    if backend not in DECODE_BACKENDS:
+        raise ValueError(f"{DECODE_BACKEND_VARIABLE} must be one of {', '.join(DECODE_BACKENDS)}, got {backend!r}")
+    if backend == "numpy":
+        return None
+    try:
+        from edgelmk.codecs import compiled
+    except ImportError as error:
+        if backend == "compiled":
+            raise ImportError(f"{DECODE_BACKEND_VARIABLE}=compiled needs numba, which did not import ({error}); "
+                              "pip install numba, or set it to auto or numpy") from error
+        return None
+    return compiled.window_means
+
+
+def decode_backend() -> str:
+    """Where :func:`window_means` decodes integer maps now: ``"compiled"`` or ``"numpy"``."""
+    return "numpy" if _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto")) is None else "compiled"
+
+
+def window_means(maps: np.ndarray, radius: int, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each (N, K, H, W) map's :func:`window_sums` weighted mean and :func:`peak_activation`, N * K in a row.
+
+    Returns:
+        (xy, peak): (N*K, 2) float64 mean column and row of the window (the maximum's own where
+        all its weights are 0), and (N*K,) the activation of the maximum (int32 for integer maps).
+        int8 / uint8 maps of at most 65536 pixels go to the compiled kernel when
+        :func:`decode_backend` is ``compiled``, with the same result bit for bit.
+    """
+    if maps.dtype.itemsize == 1 and maps.dtype.kind in "iu" and maps.shape[2] * maps.shape[3] <= 65536:
+        kernel = _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+        if kernel is not None:
+            n, k, height, width = maps.shape
+            xy, peak = np.empty((n * k, 2)), np.empty(n * k, dtype=np.int32)
+            kernel(np.ascontiguousarray(maps).reshape(n * k, height * width), width, radius, zero_point, xy, peak)
+            return xy, peak
+    windows = peak_windows(maps, radius)
+    return weighted_position(*window_sums(windows, zero_point), lambda: windows.xy), peak_activation(windows, zero_point)
 
 
 def weighted_position(total: np.ndarray, sum_xy: np.ndarray, fallback_xy) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from edgelmk.codecs.peaks import decode_backend
 from edgelmk.runtime.model import LandmarkModel
 
 STAGES = ("preprocess", "inference", "decode", "total")
@@ -39,7 +40,9 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
 
     Returns:
         model, interpreter, threads, runs, file size (bytes), peak memory (MiB), per stage
-        p50/p90/p99/mean in milliseconds, and throughput (predictions per second).
+        p50/p90/p99/mean in milliseconds, throughput (predictions per second), and where the
+        decode ran (``decode_backend``: ``compiled`` or ``numpy``; only int8 / uint8 maps of a codec that
+        ``uses_window_means`` can be ``compiled``).
     """
     _check_counts(runs, warmup, threads)
     model = LandmarkModel(model_path, threads)
@@ -58,7 +61,9 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
             progress(1)
     elapsed = time.perf_counter() - started
     latency = _percentiles(samples)
-    return {"model": str(model_path), "target": model.sidecar["target"], "interpreter": model.interpreter.name,
+    compiled = model.sidecar["output"]["dtype"] != "float32" and model.codec.uses_window_means
+    return {"decode_backend": decode_backend() if compiled else "numpy",
+            "model": str(model_path), "target": model.sidecar["target"], "interpreter": model.interpreter.name,
             "threads": threads, "runs": runs, "warmup": warmup, "file_bytes": Path(model_path).stat().st_size,
             "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}
 
@@ -73,7 +78,7 @@ def _stage_rows(latency: dict[str, dict[str, float]]) -> list[str]:
 def format_report(report: dict[str, Any]) -> str:
     """The bench report as a small text table."""
     lines = [f"{report['model']} ({report['target']}, {report['interpreter']}, {report['threads']} thread(s), "
-             f"{report['runs']} runs after {report['warmup']} warm-up)",
+             f"{report['runs']} runs after {report['warmup']} warm-up, {report['decode_backend']} decode)",
              *_stage_rows(report["latency_ms"]),
              f"throughput {report['throughput_per_s']:.1f}/s, peak memory {report['peak_memory_mib']:.0f} MiB, "
              f"file {report['file_bytes'] / 1024:,.0f} KiB"]

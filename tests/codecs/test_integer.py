@@ -1,10 +1,14 @@
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import edgelmk.codecs
 from edgelmk.codecs import CODECS
+from edgelmk.codecs import peaks
 from edgelmk.codecs.integer import check_quantized, dequantize, quantize_per_tensor
 from tests.codecs import reference
 
@@ -48,7 +52,10 @@ HARD_CASES = [(dtype, hw, seed) for seed, (dtype, hw) in enumerate(
 
 @pytest.mark.parametrize("dtype, heatmap_hw, seed", HARD_CASES)
 @pytest.mark.parametrize("window", [1, 3, 5])
-def test_h3r_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, window):
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
+def test_h3r_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, window, backend, monkeypatch):
+    monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, backend)
+    assert peaks.decode_backend() == backend
     rng = np.random.default_rng(seed)
     codec = CODECS.build({"name": "h3r", "input_hw": [4 * v for v in heatmap_hw], "heatmap_hw": list(heatmap_hw),
                           "window": window})
@@ -78,3 +85,28 @@ def test_decode_int8_of_a_transposed_nhwc_output_equals_the_contiguous_one(codec
     strided = codec.decode_int8(nhwc.transpose(0, 3, 1, 2), 0.01, -128)
     contiguous = codec.decode_int8(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)), 0.01, -128)
     np.testing.assert_array_equal(strided[0], contiguous[0])
+
+
+def test_an_unknown_decode_backend_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, "fast")
+    codec = CODECS.build({"name": "h3r", "input_hw": [64, 64], "heatmap_hw": [16, 16]})
+    with pytest.raises(ValueError, match="EDGELMK_DECODE_BACKEND must be one of auto, compiled, numpy, got 'fast'"):
+        codec.decode_int8(np.zeros((1, 2, 16, 16), np.int8), 0.1, 0)
+
+
+def test_without_numba_auto_decodes_with_numpy_and_compiled_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # makes "import numba" fail
+    monkeypatch.delitem(sys.modules, "edgelmk.codecs.compiled", raising=False)
+    monkeypatch.delattr(edgelmk.codecs, "compiled", raising=False)
+    peaks._compiled_window_means.cache_clear()
+    try:
+        codec = CODECS.build({"name": "h3r", "input_hw": [64, 64], "heatmap_hw": [16, 16]})
+        q = reference.hard_maps(np.random.default_rng(3), (1, 24, 16, 16), np.int8)
+        monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, "auto")
+        assert peaks.decode_backend() == "numpy"
+        np.testing.assert_array_equal(codec.decode_int8(q, 0.1, 0)[0], reference.h3r_window(codec, q, 0.1, 0)[0])
+        monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, "compiled")
+        with pytest.raises(ImportError, match="needs numba.*pip install numba"):
+            codec.decode_int8(q, 0.1, 0)
+    finally:
+        peaks._compiled_window_means.cache_clear()

@@ -180,3 +180,15 @@ def test_predict_skips_an_unreadable_video_frame_and_names_it(export_factory, tm
     items = json.loads((tmp_path / "out" / "keypoints.json").read_text())["items"]
     assert [item["frame"] for item in items] == [0, 1, 2, 3, 4]
     assert [len(item["faces"]) for item in items] == [1, 1, 0, 1, 1]
+
+
+def test_bench_says_where_the_decode_ran(export_factory, monkeypatch):
+    _, folder, _ = export_factory("tflite", int8=True)
+    report = json.loads(run("bench", folder / "model.tflite", "--runs", "2", "--warmup", "0", "--json").output)
+    assert report["decode_backend"] == "compiled"
+    monkeypatch.setenv("EDGELMK_DECODE_BACKEND", "numpy")
+    result = run("bench", folder / "model.tflite", "--runs", "2", "--warmup", "0")
+    assert result.exit_code == 0 and "numpy decode)" in result.output
+    _, folder, _ = export_factory("onnx")  # float maps: always numpy
+    monkeypatch.delenv("EDGELMK_DECODE_BACKEND")
+    assert json.loads(run("bench", folder / "model.onnx", "--runs", "2", "--json").output)["decode_backend"] == "numpy"
