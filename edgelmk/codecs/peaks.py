@@ -209,10 +209,11 @@ def _compiled_window_means(backend: str):
         return None
     try:
         from edgelmk.codecs import compiled
-    except ImportError as error:
+    except (ImportError, RuntimeError) as error:  # RuntimeError: numba found no writable folder for its cache
         if backend == "compiled":
-            raise ImportError(f"{DECODE_BACKEND_VARIABLE}=compiled needs numba, which did not import ({error}); "
-                              "pip install numba, or set it to auto or numpy") from error
+            raise ImportError(f"{DECODE_BACKEND_VARIABLE}=compiled needs numba, which did not load ({error}); "
+                              "pip install numba (and give it a writable NUMBA_CACHE_DIR), or set it to auto or "
+                              "numpy") from error
         return None
     return compiled.window_means
 

@@ -1,3 +1,5 @@
+import importlib.abc
+import importlib.util
 import sys
 
 import numpy as np
@@ -94,8 +96,24 @@ def test_an_unknown_decode_backend_is_refused_with_the_choices(monkeypatch):
         codec.decode_int8(np.zeros((1, 2, 16, 16), np.int8), 0.1, 0)
 
 
-def test_without_numba_auto_decodes_with_numpy_and_compiled_says_how_to_get_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, "numba", None)  # makes "import numba" fail
+class _FailingNumba(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds "numba" and fails to run it with ``error``, as numba does without a writable cache folder."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "numba" else None
+
+    def exec_module(self, module):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [ImportError("No module named 'numba'"),
+                                   RuntimeError("cannot cache function 'window_means': no locator available")])
+def test_without_numba_auto_decodes_with_numpy_and_compiled_says_how_to_get_it(monkeypatch, error):
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_FailingNumba(error), *sys.meta_path])
     monkeypatch.delitem(sys.modules, "edgelmk.codecs.compiled", raising=False)
     monkeypatch.delattr(edgelmk.codecs, "compiled", raising=False)
     peaks._compiled_window_means.cache_clear()
