@@ -4,7 +4,8 @@ For a 256x256 input and heatmaps of 8, 16, 32 and 64 pixels, each codec encodes 
 sub-pixel keypoints and decodes its own ideal output; the table gives the error in input
 pixels next to the theory for vanilla rounding (uniform error per axis: mean 0.3826 s,
 max s / sqrt(2) for stride s), and decode speed in keypoints per second for the float path
-and the integer path (``decode_int8`` on int8 maps).
+and the integer path (``decode_int8`` on int8 maps; h3r's window decode runs compiled when numba is
+installed, and its last column times the numpy path of the same decode).
 
 Keypoints are drawn inside the hull of the heatmap pixel centres ([s/2 - 0.5, 256 - s/2 - 0.5]
 per axis), where the quantization theory applies; in the band of s/2 pixels along the
@@ -26,6 +27,7 @@ import numpy as np
 
 from edgelmk.codecs import CODECS
 from edgelmk.codecs.integer import quantize_per_tensor
+from edgelmk.codecs.peaks import using_decode_backend
 
 INPUT_SIZE = 256
 HEATMAP_SIZES = (8, 16, 32, 64)
@@ -63,6 +65,9 @@ def measure(config: dict, heatmap_size: int, keypoints: np.ndarray) -> dict:
     if codec.decodes_int8:
         q, scale, zero_point = quantize_per_tensor(heatmaps)
         result["int8_kps"] = count / best_time(lambda: codec.decode_int8(q, scale, zero_point))
+        if codec.uses_window_means:
+            with using_decode_backend("numpy"):
+                result["int8_numpy_kps"] = count / best_time(lambda: codec.decode_int8(q, scale, zero_point))
     return result
 
 
@@ -76,8 +81,9 @@ def main() -> None:
     samples = max(1, args.keypoints // KEYPOINTS_PER_SAMPLE)
     print(f"input {INPUT_SIZE}x{INPUT_SIZE}, {samples * KEYPOINTS_PER_SAMPLE} keypoints per heatmap size, "
           f"errors in input pixels, speed in keypoints/s (batches of {samples}x{KEYPOINTS_PER_SAMPLE})\n")
-    print("| heatmap | codec | mean error | max error | vanilla theory mean / max | float decode kp/s | int8 decode kp/s |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| heatmap | codec | mean error | max error | vanilla theory mean / max | float decode kp/s | int8 decode kp/s "
+          "| int8 numpy decode kp/s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for heatmap_size in HEATMAP_SIZES:
         stride = INPUT_SIZE / heatmap_size
         low, high = stride / 2 - 0.5, INPUT_SIZE - stride / 2 - 0.5
@@ -86,8 +92,9 @@ def main() -> None:
         for label, config in ROWS:
             result = measure(config, heatmap_size, keypoints)
             int8 = f"{result['int8_kps']:,.0f}" if "int8_kps" in result else "n/a (softmax)"
+            int8_numpy = f"{result['int8_numpy_kps']:,.0f}" if "int8_numpy_kps" in result else "(the same path)"
             print(f"| {heatmap_size}x{heatmap_size} | {label} | {result['mean']:.4f} | {result['max']:.4f} | {theory} "
-                  f"| {result['float_kps']:,.0f} | {int8} |")
+                  f"| {result['float_kps']:,.0f} | {int8} | {int8_numpy} |")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ here is not what a Raspberry Pi or phone sees (deploy/raspberry-pi/README.md quo
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from edgelmk import engine
+from edgelmk.codecs.peaks import using_decode_backend
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
 from edgelmk.evaluation import headline as headline_of, metric_for, score
 from edgelmk.export import export_checkpoint
-from edgelmk.codecs.peaks import DECODE_BACKEND_VARIABLE
 from edgelmk.runtime import LandmarkModel
 from edgelmk.runtime.bench import bench
 
@@ -115,15 +114,8 @@ def mediapipe_latency(path: Path, threads: int, runs: int, warmup: int) -> dict:
 def numpy_decode_p50(export: Export, threads: int, args) -> str:
     """The decode p50 (ms, formatted) of the export with the numpy decode forced, for exports that decode
     compiled by default; "" for the others (whose decode is numpy's already)."""
-    default = os.environ.get(DECODE_BACKEND_VARIABLE)
-    os.environ[DECODE_BACKEND_VARIABLE] = "numpy"
-    try:
+    with using_decode_backend("numpy"):
         return f"{bench(export.path, threads, args.runs, args.warmup)['latency_ms']['decode']['p50']:.3f}"
-    finally:
-        if default is None:
-            del os.environ[DECODE_BACKEND_VARIABLE]
-        else:
-            os.environ[DECODE_BACKEND_VARIABLE] = default
 
 
 def print_table(exports: list[Export], threads: int, args) -> dict[str, float]:

@@ -20,6 +20,7 @@ in x, y order, totals and peaks (N*K,).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from typing import NamedTuple
@@ -221,6 +222,22 @@ def _compiled_window_means(backend: str):
 def decode_backend() -> str:
     """Where :func:`window_means` decodes integer maps now: ``"compiled"`` or ``"numpy"``."""
     return "numpy" if _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto")) is None else "compiled"
+
+
+@contextlib.contextmanager
+def using_decode_backend(backend: str):
+    """Within the block, :func:`window_means` decodes with ``backend`` (one of :data:`DECODE_BACKENDS`):
+    sets ``EDGELMK_DECODE_BACKEND`` and restores it after, e.g. to time both backends in one process."""
+    _compiled_window_means(backend)  # refuses an unknown name here, not at the first decode
+    previous = os.environ.get(DECODE_BACKEND_VARIABLE)
+    os.environ[DECODE_BACKEND_VARIABLE] = backend
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[DECODE_BACKEND_VARIABLE]
+        else:
+            os.environ[DECODE_BACKEND_VARIABLE] = previous
 
 
 def window_means(maps: np.ndarray, radius: int, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:

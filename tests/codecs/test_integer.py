@@ -1,5 +1,6 @@
 import importlib.abc
 import importlib.util
+import os
 import sys
 
 import numpy as np
@@ -55,17 +56,18 @@ HARD_CASES = [(dtype, hw, seed) for seed, (dtype, hw) in enumerate(
 @pytest.mark.parametrize("dtype, heatmap_hw, seed", HARD_CASES)
 @pytest.mark.parametrize("window", [1, 3, 5])
 @pytest.mark.parametrize("backend", ["numpy", "compiled"])
-def test_h3r_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, window, backend, monkeypatch):
-    monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, backend)
-    assert peaks.decode_backend() == backend
+def test_h3r_decode_int8_equals_the_loop_reference_bit_for_bit(dtype, heatmap_hw, seed, window, backend):
     rng = np.random.default_rng(seed)
     codec = CODECS.build({"name": "h3r", "input_hw": [4 * v for v in heatmap_hw], "heatmap_hw": list(heatmap_hw),
                           "window": window})
-    for zero_point in (int(np.iinfo(dtype).min), 0 if dtype == np.int8 else 128, int(np.iinfo(dtype).max)):
-        q = reference.hard_maps(rng, (2, 24, *heatmap_hw), dtype)
-        fast, expected = codec.decode_int8(q, 0.0123, zero_point), reference.h3r_window(codec, q, 0.0123, zero_point)
-        np.testing.assert_array_equal(fast[0], expected[0])
-        np.testing.assert_array_equal(fast[1], expected[1])
+    with peaks.using_decode_backend(backend):
+        assert peaks.decode_backend() == backend
+        for zero_point in (int(np.iinfo(dtype).min), 0 if dtype == np.int8 else 128, int(np.iinfo(dtype).max)):
+            q = reference.hard_maps(rng, (2, 24, *heatmap_hw), dtype)
+            fast = codec.decode_int8(q, 0.0123, zero_point)
+            expected = reference.h3r_window(codec, q, 0.0123, zero_point)
+            np.testing.assert_array_equal(fast[0], expected[0])
+            np.testing.assert_array_equal(fast[1], expected[1])
 
 
 @pytest.mark.parametrize("dtype, heatmap_hw, seed", HARD_CASES)
@@ -87,6 +89,20 @@ def test_decode_int8_of_a_transposed_nhwc_output_equals_the_contiguous_one(codec
     strided = codec.decode_int8(nhwc.transpose(0, 3, 1, 2), 0.01, -128)
     contiguous = codec.decode_int8(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)), 0.01, -128)
     np.testing.assert_array_equal(strided[0], contiguous[0])
+
+
+def test_using_decode_backend_restores_the_variable_and_refuses_unknown_names(monkeypatch):
+    monkeypatch.setenv(peaks.DECODE_BACKEND_VARIABLE, "compiled")
+    with peaks.using_decode_backend("numpy"):
+        assert peaks.decode_backend() == "numpy"
+    assert os.environ[peaks.DECODE_BACKEND_VARIABLE] == "compiled"
+    monkeypatch.delenv(peaks.DECODE_BACKEND_VARIABLE)
+    with peaks.using_decode_backend("numpy"):
+        pass
+    assert peaks.DECODE_BACKEND_VARIABLE not in os.environ
+    with pytest.raises(ValueError, match="must be one of auto, compiled, numpy, got 'numba'"):
+        with peaks.using_decode_backend("numba"):
+            pass
 
 
 def test_an_unknown_decode_backend_is_refused_with_the_choices(monkeypatch):
