@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgelmk.codecs.peaks import decode_backend, using_decode_backend
 from edgelmk.runtime import LandmarkModel
 
 CROPS = 8
@@ -24,7 +25,8 @@ def model_file(export_dir: Path) -> Path:
     raise SystemExit(f"{export_dir}: no model.tflite or model.onnx")
 
 
-def infer(export_dir: Path, work: Path, side: str) -> None:
+def infer(export_dir: Path, work: Path, side: str) -> int:
+    """Run the crops; 1 when the compiled int8 decode and numpy's disagree on this machine, else 0."""
     model = LandmarkModel(model_file(export_dir))
     crops = np.load(work / "crops.npy")
     outputs = np.concatenate([model.interpreter.run(model.preprocess(crop[None])) for crop in crops])
@@ -32,6 +34,13 @@ def infer(export_dir: Path, work: Path, side: str) -> None:
     np.save(work / f"{side}_outputs.npy", outputs)
     np.save(work / f"{side}_keypoints.npy", keypoints)
     print(f"{side}: {platform.machine()} {model.interpreter.name} ran {model.path} on {len(crops)} crops")
+    if outputs.dtype == np.float32 or not model.codec.uses_window_means or decode_backend() != "compiled":
+        return 0
+    with using_decode_backend("numpy"):
+        numpy_keypoints, _ = model.predict_crops(crops)
+    same = np.array_equal(keypoints, numpy_keypoints)
+    print(f"{side}: compiled int8 decode {'equals' if same else 'DIFFERS FROM'} the numpy decode bit for bit")
+    return int(not same)
 
 
 def main(step: str, export_dir: str, work_dir: str) -> int:
@@ -39,9 +48,9 @@ def main(step: str, export_dir: str, work_dir: str) -> int:
     if step == "reference":
         height, width = LandmarkModel(model_file(export_dir)).input_hw
         np.save(work / "crops.npy", np.random.default_rng(0).integers(0, 256, (CROPS, height, width, 3), np.uint8))
-        infer(export_dir, work, "x86")
+        return infer(export_dir, work, "x86")
     elif step == "run":
-        infer(export_dir, work, "arm64")
+        return infer(export_dir, work, "arm64")
     else:
         x86, arm = np.load(work / "x86_outputs.npy"), np.load(work / "arm64_outputs.npy")
         distance = np.linalg.norm(np.load(work / "x86_keypoints.npy") - np.load(work / "arm64_keypoints.npy"), axis=-1)

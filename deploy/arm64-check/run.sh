@@ -11,7 +11,7 @@
 #  2. debootstrap --foreign fetches a Debian bookworm arm64 userland with python3 (first stage
 #     only: nothing is executed, the .debs are unpacked with dpkg-deb), into $WORK/rootfs.
 #  3. pip (on the host) installs the aarch64 wheels of edgelmk's dependencies and its runtime extra
-#     (numpy, click, pyyaml, tqdm, opencv-python-headless, onnxruntime, ai-edge-litert), pinned by
+#     (numpy, click, pyyaml, tqdm, opencv-python-headless, onnxruntime, ai-edge-litert, numba), pinned by
 #     constraints.txt, into $WORK/site.
 #  4. For each model: the x86_64 Python computes reference outputs on fixed random crops; the
 #     aarch64 Python (qemu-aarch64-static -cpu cortex-a72, one process, no binfmt needed) runs the same crops
@@ -60,13 +60,13 @@ for cpu in 0 1 2 3; do
 done >"$ROOTFS/proc/cpuinfo"
 for list in possible present online; do echo "0-3" >"$ROOTFS/sys/devices/system/cpu/$list"; done
 
-if [ ! -d "$SITE/onnxruntime" ] || [ ! -d "$SITE/yaml" ]; then
+if [ ! -d "$SITE/onnxruntime" ] || [ ! -d "$SITE/yaml" ] || [ ! -d "$SITE/numba" ]; then
     echo "== aarch64 wheels into $SITE"
     rm -rf "$SITE"
     platforms=(--platform manylinux2014_aarch64)
     for glibc_minor in $(seq 17 36); do platforms+=(--platform "manylinux_2_${glibc_minor}_aarch64"); done  # bookworm: glibc 2.36
     "$PYTHON" -m pip install -q --target "$SITE" "${platforms[@]}" --python-version 3.11 --implementation cp --only-binary=:all: \
-        -c "$REPO/constraints.txt" numpy click pyyaml tqdm opencv-python-headless onnxruntime ai-edge-litert  # edgelmk's own + [runtime]
+        -c "$REPO/constraints.txt" numpy click pyyaml tqdm opencv-python-headless onnxruntime ai-edge-litert numba  # edgelmk's own + [runtime]
 fi
 
 status=0
@@ -78,9 +78,10 @@ for export_dir in "$@"; do
     fi
     compare="$WORK/compare-$(basename "$export_dir")"
     mkdir -p "$compare"
-    "$PYTHON" "$HERE/compare.py" reference "$export_dir" "$compare"
+    # reference and run exit 1 when that machine's compiled int8 decode differs from its numpy decode
+    "$PYTHON" "$HERE/compare.py" reference "$export_dir" "$compare" || status=1
     PYTHONPATH="$REPO:$SITE" PYTHONNOUSERSITE=1 qemu-aarch64-static -cpu cortex-a72 -L "$ROOTFS" "$ROOTFS/usr/bin/python3.11" \
-        "$HERE/compare.py" run "$export_dir" "$compare"
+        "$HERE/compare.py" run "$export_dir" "$compare" || status=1
     "$PYTHON" "$HERE/compare.py" check "$export_dir" "$compare" || status=1
 done
 echo "== done in $(( $(date +%s) - start )) s"

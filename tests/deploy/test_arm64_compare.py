@@ -32,3 +32,10 @@ def test_compare_steps_pass_on_identical_runs_and_fail_on_different_ones(export_
     keypoints = np.load(tmp_path / "arm64_keypoints.npy")
     np.save(tmp_path / "arm64_keypoints.npy", keypoints + 0.5)
     assert step("check", folder, tmp_path).returncode == 1
+
+
+def test_an_int8_export_checks_the_compiled_decode_against_numpy_on_each_side(export_factory, tmp_path):
+    _, folder, _ = export_factory("tflite", int8=True)
+    result = step("reference", folder, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "compiled int8 decode equals the numpy decode bit for bit" in result.stdout
