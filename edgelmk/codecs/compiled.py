@@ -1,7 +1,7 @@
 """The int8 / uint8 window decode compiled with numba: one pass per map, no temporary arrays.
 
-Imported only by :func:`edgelmk.codecs.peaks.window_means`, which falls back to its numpy
-composition where numba is not installed. Both give the same bits: the same first maximum in
+Imported only through :func:`edgelmk.codecs.peaks.window_means`, which falls back to its numpy
+composition where numba does not load. Both give the same bits: the same first maximum in
 row-major order, the same int32 sums of ``max(q - zero_point, 0)`` over the window (pixels outside
 the map left out), and the same float64 ``sum * (1.0 / total)``. numpy's calls cost about 1 us
 each whatever the map size, which at 68 maps of 16x16 is most of the decode; this kernel takes
