@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgelmk.codecs.peaks import decode_backend, using_decode_backend
+from edgelmk.codecs.peaks import using_decode_backend
 from edgelmk.runtime import LandmarkModel
 
 CROPS = 8
@@ -34,7 +34,7 @@ def infer(export_dir: Path, work: Path, side: str) -> int:
     np.save(work / f"{side}_outputs.npy", outputs)
     np.save(work / f"{side}_keypoints.npy", keypoints)
     print(f"{side}: {platform.machine()} {model.interpreter.name} ran {model.path} on {len(crops)} crops")
-    if outputs.dtype == np.float32 or not model.codec.uses_window_means or decode_backend() != "compiled":
+    if model.decode_backend != "compiled":
         return 0
     with using_decode_backend("numpy"):
         numpy_keypoints, _ = model.predict_crops(crops)

@@ -219,9 +219,14 @@ def _compiled_window_means(backend: str):
     return compiled.window_means
 
 
+def _selected_kernel():
+    """The compiled kernel that ``EDGELMK_DECODE_BACKEND`` selects now, or None."""
+    return _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+
+
 def decode_backend() -> str:
     """Where :func:`window_means` decodes integer maps now: ``"compiled"`` or ``"numpy"``."""
-    return "numpy" if _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto")) is None else "compiled"
+    return "numpy" if _selected_kernel() is None else "compiled"
 
 
 @contextlib.contextmanager
@@ -250,7 +255,7 @@ def window_means(maps: np.ndarray, radius: int, zero_point: int = 0) -> tuple[np
         :func:`decode_backend` is ``compiled``, with the same result bit for bit.
     """
     if maps.dtype.itemsize == 1 and maps.dtype.kind in "iu" and maps.shape[2] * maps.shape[3] <= 65536:
-        kernel = _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+        kernel = _selected_kernel()
         if kernel is not None:
             n, k, height, width = maps.shape
             xy, peak = np.empty((n * k, 2)), np.empty(n * k, dtype=np.int32)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from edgelmk.codecs.peaks import decode_backend
 from edgelmk.runtime.model import LandmarkModel
 
 STAGES = ("preprocess", "inference", "decode", "total")
@@ -41,8 +40,7 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
     Returns:
         model, interpreter, threads, runs, file size (bytes), peak memory (MiB), per stage
         p50/p90/p99/mean in milliseconds, throughput (predictions per second), and where the
-        decode ran (``decode_backend``: ``compiled`` or ``numpy``; only int8 / uint8 maps of a codec that
-        ``uses_window_means`` can be ``compiled``).
+        decode ran (``decode_backend``: :attr:`LandmarkModel.decode_backend`).
     """
     _check_counts(runs, warmup, threads)
     model = LandmarkModel(model_path, threads)
@@ -61,8 +59,7 @@ def bench(model_path: str | Path, threads: int = 1, runs: int = 100, warmup: int
             progress(1)
     elapsed = time.perf_counter() - started
     latency = _percentiles(samples)
-    compiled = model.sidecar["output"]["dtype"] != "float32" and model.codec.uses_window_means
-    return {"decode_backend": decode_backend() if compiled else "numpy",
+    return {"decode_backend": model.decode_backend,
             "model": str(model_path), "target": model.sidecar["target"], "interpreter": model.interpreter.name,
             "threads": threads, "runs": runs, "warmup": warmup, "file_bytes": Path(model_path).stat().st_size,
             "peak_memory_mib": peak_memory_mib(), "latency_ms": latency, "throughput_per_s": runs / elapsed}

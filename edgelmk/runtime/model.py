@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from edgelmk.codecs import CODECS
+from edgelmk.codecs.peaks import decode_backend
 from edgelmk.preprocess import crop_matrix, to_original, to_rgb_uint8, warp
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.interpreters import open_interpreter
@@ -119,6 +120,13 @@ class LandmarkModel:
     def scheme(self) -> str:
         """The landmark scheme's name (``300w``, ``cofw``, ``coco``...: the sidecar's skeleton)."""
         return self.sidecar["keypoints"].get("skeleton", "")
+
+    @property
+    def decode_backend(self) -> str:
+        """Where this model's outputs decode now: ``"compiled"`` for int8 / uint8 maps of a codec that
+        ``uses_window_means`` while :func:`edgelmk.codecs.peaks.decode_backend` is compiled, else ``"numpy"``."""
+        integer_maps = self.sidecar["output"]["dtype"] != "float32"
+        return decode_backend() if integer_maps and self.codec.uses_window_means else "numpy"
 
     def _check_against_interpreter(self) -> None:
         """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""
