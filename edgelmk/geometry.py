@@ -81,10 +81,16 @@ def image_to_heatmap(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray
 
 def heatmap_to_image(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray:
     """Inverse of :func:`image_to_heatmap`: heatmap pixels -> input-image pixels (float64)."""
-    pixels = np.add(xy, 0.5, dtype=np.float64)
-    pixels *= stride_xy(input_hw, heatmap_hw)
-    pixels -= 0.5
-    return pixels
+    return heatmap_coordinate_to_image(np.asarray(xy, dtype=np.float64), stride_xy(input_hw, heatmap_hw))
+
+
+def heatmap_coordinate_to_image(value, stride):
+    """Heatmap pixels -> input-image pixels, ``(value + 0.5) * stride - 0.5``, for numbers or arrays.
+
+    Plain arithmetic so that the compiled int8 decode (:mod:`edgelmk.codecs.compiled`) compiles
+    this same formula; float64 in, float64 out.
+    """
+    return (value + 0.5) * stride - 0.5
 
 
 def pixel_to_normalized(xy: np.ndarray, size_hw: HW) -> np.ndarray:

@@ -13,7 +13,8 @@ value, NaN included; they also get weight 0 and an all-zero map.
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar, Sequence
+import functools
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -83,8 +84,6 @@ class Codec(abc.ABC):
     default_loss: ClassVar[str]
     #: whether ``_locate`` is integer-safe, so that ``decode_int8`` works
     decodes_int8: ClassVar[bool] = True
-    #: whether ``_locate`` goes through :func:`edgelmk.codecs.peaks.window_means` (compiled for int8 maps)
-    uses_window_means: bool = False
 
     def __init__(self, input_hw: Sequence[int], heatmap_hw: Sequence[int]):
         self.input_hw = geometry.as_hw(input_hw, "input_hw")
@@ -144,15 +143,48 @@ class Codec(abc.ABC):
         Raises:
             NotImplementedError: for codecs whose decode is not integer-safe.
         """
+        self._require_int8_decode()
+        heatmaps_q, scale_value, zero_point_value = check_quantized(heatmaps_q, scale, zero_point)
+        self._check_heatmap_shape(heatmaps_q.shape)
+        return self._decode_checked_int8(heatmaps_q, scale_value, zero_point_value)
+
+    def int8_decoder(self, dtype: Any, scale: Any, zero_point: Any
+                     ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
+        """:meth:`decode_int8` prepared once for every output of one model (the runtime's decode).
+
+        Args:
+            dtype: int8 or uint8, the dtype of the maps to come.
+            scale, zero_point: as for :meth:`decode_int8`, checked here, once.
+
+        Returns:
+            (decode, backend): ``decode(maps)`` returns what ``decode_int8(maps, scale, zero_point)``
+            returns, bit for bit; ``backend`` says where it runs, ``"compiled"`` (the numba kernel,
+            chosen now by :func:`edgelmk.codecs.peaks.decode_backend`) or ``"numpy"``.
+
+        Raises:
+            NotImplementedError / TypeError / ValueError: as :meth:`decode_int8` does.
+        """
+        scale_value, zero_point_value = self._check_int8_output(dtype, scale, zero_point)
+        return functools.partial(self.decode_int8, scale=scale_value, zero_point=zero_point_value), "numpy"
+
+    def _require_int8_decode(self) -> None:
         if not self.decodes_int8:
             raise NotImplementedError(
                 f"the {self.name!r} codec has no integer decode; dequantize its output and call decode(), "
                 "or use a codec with an integer decode (gaussian, h3r)"
             )
-        heatmaps_q, scale_value, zero_point_value = check_quantized(heatmaps_q, scale, zero_point)
-        self._check_heatmap_shape(heatmaps_q.shape)
-        xy_heatmap, peaks = self._locate(heatmaps_q, zero_point_value)
-        return self.heatmap_to_image(xy_heatmap), (scale_value * peaks).astype(np.float32)
+
+    def _check_int8_output(self, dtype: Any, scale: Any, zero_point: Any) -> tuple[float, int]:
+        """The scale and zero point of ``dtype`` maps as Python numbers, checked as :meth:`decode_int8` checks them."""
+        self._require_int8_decode()
+        _, scale_value, zero_point_value = check_quantized(np.zeros(0, dtype), scale, zero_point)
+        return scale_value, zero_point_value
+
+    def _decode_checked_int8(self, heatmaps_q: np.ndarray, scale: float, zero_point: int
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """``decode_int8`` after its checks: ``_locate`` on the raw integers, then image pixels and scores."""
+        xy_heatmap, peaks = self._locate(heatmaps_q, zero_point)
+        return self.heatmap_to_image(xy_heatmap), (scale * peaks).astype(np.float32)
 
     def to_config(self) -> dict[str, Any]:
         """A plain dict that ``CODECS.build`` turns back into an equal codec."""

@@ -16,12 +16,14 @@ makes the expected target lossless and the decode integer-friendly.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from edgelmk import geometry
 from edgelmk.codecs.base import Codec
-from edgelmk.codecs.peaks import peak_activation, peak_windows, topk_sums, weighted_position, window_means
+from edgelmk.codecs.peaks import (compiled_window_decode, peak_activation, peak_windows, topk_sums, weighted_position,
+                                  window_means)
 from edgelmk.codecs.render import check_sigma, mixed_profile, outer_maps
 
 TARGETS = ("stochastic", "expected")
@@ -86,10 +88,6 @@ class H3RCodec(Codec):
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 
-    @property
-    def uses_window_means(self) -> bool:
-        return self.decode_mode == "window"
-
     def _options(self) -> dict[str, Any]:
         return {"target": self.target, "kernel": self.kernel, "sigma": self.sigma, "decode": self.decode_mode,
                 "window": self.window, "topk": self.topk, "seed": self.seed}
@@ -109,6 +107,40 @@ class H3RCodec(Codec):
         profile_x = mixed_profile(corners[..., 0, :], corner_weights[..., 0, :], width, sigma)
         profile_y = mixed_profile(corners[..., 1, :], corner_weights[..., 1, :], height, sigma)
         return {"heatmaps": outer_maps(profile_x, profile_y)}
+
+    def int8_decoder(self, dtype: Any, scale: Any, zero_point: Any
+                     ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
+        kernel = compiled_window_decode(np.dtype(dtype), self.heatmap_hw) if self.decode_mode == "window" else None
+        if kernel is None:
+            return super().int8_decoder(dtype, scale, zero_point)
+        expected = np.dtype(dtype)
+        scale, zero_point = self._check_int8_output(expected, scale, zero_point)
+
+        def decode(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if (not isinstance(maps, np.ndarray) or maps.dtype != expected or maps.ndim != 4
+                    or maps.shape[2:] != self.heatmap_hw or not maps.flags.c_contiguous):
+                return self.decode_int8(maps, scale, zero_point)  # checks them and says what is wrong, or copies
+            return self._decode_compiled(kernel, maps, scale, zero_point)
+
+        return decode, "compiled"
+
+    def _decode_checked_int8(self, heatmaps_q: np.ndarray, scale: float, zero_point: int
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """The window decode in one compiled pass where :func:`compiled_window_decode` gives one, else numpy's."""
+        kernel = compiled_window_decode(heatmaps_q.dtype, self.heatmap_hw) if self.decode_mode == "window" else None
+        if kernel is None:
+            return super()._decode_checked_int8(heatmaps_q, scale, zero_point)
+        return self._decode_compiled(kernel, heatmaps_q, scale, zero_point)
+
+    def _decode_compiled(self, kernel, heatmaps_q: np.ndarray, scale: float, zero_point: int
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """The window decode of checked (N, K, H, W) int8 / uint8 maps in one call of the compiled ``kernel``."""
+        n, k, height, width = heatmaps_q.shape
+        keypoints, scores = np.empty((n, k, 2), np.float32), np.empty((n, k), np.float32)
+        stride_x, stride_y = geometry.stride_xy(self.input_hw, self.heatmap_hw)
+        kernel(np.ascontiguousarray(heatmaps_q).reshape(n * k, height * width), width, self.window // 2, zero_point,
+               stride_x, stride_y, scale, keypoints.reshape(n * k, 2), scores.reshape(n * k))
+        return keypoints, scores
 
     def _locate(self, heatmaps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
         shape = heatmaps.shape[:2]

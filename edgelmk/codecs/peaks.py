@@ -10,9 +10,10 @@ decoding their dequantized float copies select the same pixels.
 Speed: a decode is one argmax over the maps and a handful of numpy calls on (N, K, S*S)
 arrays, whatever K: everything that depends only on the peak's position comes from lookup
 tables made once per map size and window (:func:`window_plan`). Those calls still cost about
-25 us for 68 maps, most of a small int8 model's decode, so :func:`window_means` hands int8 /
-uint8 maps to one compiled pass (:mod:`edgelmk.codecs.compiled`, ~4.5 us) when numba is
-installed; ``EDGELMK_DECODE_BACKEND`` = ``auto`` (default), ``compiled`` or ``numpy`` chooses.
+25 us for 68 maps, most of a small int8 model's decode, so h3r's int8 / uint8 window decode
+runs as one compiled pass (:mod:`edgelmk.codecs.compiled`, ~5 us) when numba is installed:
+:func:`compiled_window_decode` decides, by ``EDGELMK_DECODE_BACKEND`` = ``auto`` (default),
+``compiled`` or ``numpy``.
 
 Shapes: maps (N, K, H, W); the results are per map, N * K in a row: positions and sums (N*K, 2)
 in x, y order, totals and peaks (N*K,).
@@ -195,15 +196,17 @@ def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0) -> tuple[np.ndarray
     return total, np.stack([sum_x, sum_y], axis=-1)
 
 
-#: the environment variable that picks where :func:`window_means` runs on integer maps
+#: the environment variable that picks where h3r's window decode runs on integer maps
 DECODE_BACKEND_VARIABLE = "EDGELMK_DECODE_BACKEND"
 #: ``auto``: compiled when numba imports, else numpy; ``compiled``: numba or an error; ``numpy``
 DECODE_BACKENDS = ("auto", "compiled", "numpy")
+#: the compiled kernel's packed keys leave 16 bits for a map's flat pixel index
+COMPILED_MAX_PIXELS = 65536
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled_window_means(backend: str):
-    """The compiled kernel that ``backend`` selects, or None for the numpy composition."""
+def _compiled_kernel(backend: str):
+    """The compiled window decode that ``backend`` selects, or None for the numpy composition."""
     if backend not in DECODE_BACKENDS:
         raise ValueError(f"{DECODE_BACKEND_VARIABLE} must be one of {', '.join(DECODE_BACKENDS)}, got {backend!r}")
     if backend == "numpy":
@@ -216,24 +219,32 @@ def _compiled_window_means(backend: str):
                               "pip install numba (and give it a writable NUMBA_CACHE_DIR), or set it to auto or "
                               "numpy") from error
         return None
-    return compiled.window_means
+    return compiled.window_keypoints
 
 
 def _selected_kernel():
     """The compiled kernel that ``EDGELMK_DECODE_BACKEND`` selects now, or None."""
-    return _compiled_window_means(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+    return _compiled_kernel(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+
+
+def compiled_window_decode(dtype: np.dtype, heatmap_hw: tuple[int, int]):
+    """:func:`edgelmk.codecs.compiled.window_keypoints` for int8 / uint8 maps of at most
+    :data:`COMPILED_MAX_PIXELS` pixels while :func:`decode_backend` is compiled; None: decode with numpy."""
+    if dtype.itemsize == 1 and dtype.kind in "iu" and heatmap_hw[0] * heatmap_hw[1] <= COMPILED_MAX_PIXELS:
+        return _selected_kernel()
+    return None
 
 
 def decode_backend() -> str:
-    """Where :func:`window_means` decodes integer maps now: ``"compiled"`` or ``"numpy"``."""
+    """Where h3r's window decode runs on int8 / uint8 maps now: ``"compiled"`` or ``"numpy"``."""
     return "numpy" if _selected_kernel() is None else "compiled"
 
 
 @contextlib.contextmanager
 def using_decode_backend(backend: str):
-    """Within the block, :func:`window_means` decodes with ``backend`` (one of :data:`DECODE_BACKENDS`):
+    """Within the block, integer window decodes run with ``backend`` (one of :data:`DECODE_BACKENDS`):
     sets ``EDGELMK_DECODE_BACKEND`` and restores it after, e.g. to time both backends in one process."""
-    _compiled_window_means(backend)  # refuses an unknown name here, not at the first decode
+    _compiled_kernel(backend)  # refuses an unknown name here, not at the first decode
     previous = os.environ.get(DECODE_BACKEND_VARIABLE)
     os.environ[DECODE_BACKEND_VARIABLE] = backend
     try:
@@ -251,16 +262,7 @@ def window_means(maps: np.ndarray, radius: int, zero_point: int = 0) -> tuple[np
     Returns:
         (xy, peak): (N*K, 2) float64 mean column and row of the window (the maximum's own where
         all its weights are 0), and (N*K,) the activation of the maximum (int32 for integer maps).
-        int8 / uint8 maps of at most 65536 pixels go to the compiled kernel when
-        :func:`decode_backend` is ``compiled``, with the same result bit for bit.
     """
-    if maps.dtype.itemsize == 1 and maps.dtype.kind in "iu" and maps.shape[2] * maps.shape[3] <= 65536:
-        kernel = _selected_kernel()
-        if kernel is not None:
-            n, k, height, width = maps.shape
-            xy, peak = np.empty((n * k, 2)), np.empty(n * k, dtype=np.int32)
-            kernel(np.ascontiguousarray(maps).reshape(n * k, height * width), width, radius, zero_point, xy, peak)
-            return xy, peak
     windows = peak_windows(maps, radius)
     return weighted_position(*window_sums(windows, zero_point), lambda: windows.xy), peak_activation(windows, zero_point)
 

@@ -8,20 +8,20 @@ Typical use::
 
 The box is cropped exactly as in training (:func:`edgelmk.preprocess.crop_matrix` and
 :func:`edgelmk.preprocess.warp` with the sidecar's margin), the crop goes through the
-interpreter, and the codec rebuilt from the sidecar decodes the maps. int8 outputs go through ``Codec.decode_int8``, which searches the
-raw integers and never dequantizes whole heatmaps.
+interpreter, and the codec rebuilt from the sidecar decodes the maps. int8 outputs go through
+``Codec.int8_decoder`` (``decode_int8`` prepared once per model), which searches the raw integers
+and never dequantizes whole heatmaps.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from edgelmk.codecs import CODECS
-from edgelmk.codecs.peaks import decode_backend
 from edgelmk.preprocess import crop_matrix, to_original, to_rgb_uint8, warp
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.interpreters import open_interpreter
@@ -55,19 +55,33 @@ def encode_input(crops: np.ndarray, spec: dict) -> np.ndarray:
     return np.ascontiguousarray(np.clip(quantized, info.min, info.max).astype(spec["dtype"]))
 
 
-def decode_output(outputs: np.ndarray, spec: dict, codec) -> tuple[np.ndarray, np.ndarray]:
-    """A raw model output (sidecar ``output`` spec) -> keypoints (N, K, 2) in crop pixels, scores (N, K).
+def output_decoder(spec: dict, codec) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
+    """The decode of one model's raw outputs (sidecar ``output`` spec), prepared once, and where it runs.
 
-    int8 / uint8 maps go through ``Codec.decode_int8`` when the codec has an integer decode,
-    else they are dequantized first. Channels-first maps (what edgelmk exports write)
-    are decoded where they lie; channels-last ones (older TFLite exports) are transposed first.
+    Returns:
+        (decode, backend): ``decode(outputs)`` -> keypoints (N, K, 2) in crop pixels, scores (N, K);
+        ``backend`` ``"compiled"`` or ``"numpy"`` (:meth:`edgelmk.codecs.base.Codec.int8_decoder`).
+        int8 / uint8 maps go through ``Codec.int8_decoder`` when the codec has an integer decode,
+        else they are dequantized first. Channels-first maps (what edgelmk exports write) are decoded
+        where they lie; channels-last ones (older TFLite exports) are transposed first.
     """
-    maps = outputs if spec["layout"] == "NCHW" else outputs.transpose(0, 3, 1, 2)
     if spec["dtype"] == "float32":
-        return codec.decode(maps)
-    if codec.decodes_int8:
-        return codec.decode_int8(maps, spec["scale"], spec["zero_point"])
-    return codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
+        decode, backend = codec.decode, "numpy"
+    elif codec.decodes_int8:
+        decode, backend = codec.int8_decoder(spec["dtype"], spec["scale"], spec["zero_point"])
+    else:
+        def decode(maps):
+            return codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))
+        backend = "numpy"
+    if spec["layout"] == "NCHW":
+        return decode, backend
+    return (lambda outputs: decode(outputs.transpose(0, 3, 1, 2))), backend
+
+
+def decode_output(outputs: np.ndarray, spec: dict, codec) -> tuple[np.ndarray, np.ndarray]:
+    """A raw model output (sidecar ``output`` spec) -> keypoints (N, K, 2) in crop pixels, scores (N, K)
+    (:func:`output_decoder`, for a single call)."""
+    return output_decoder(spec, codec)[0](outputs)
 
 
 def crop_box(image: np.ndarray, input_hw: Sequence[int], margin: float, box: Sequence[float] | None = None
@@ -101,6 +115,8 @@ class LandmarkModel:
         codec: the decoder of the training recipe.
         input_hw: (H, W) of the crops the network takes, pixels.
         timings: seconds spent in the last call, by stage (preprocess, inference, decode).
+        decode_backend: where the outputs decode, ``"compiled"`` or ``"numpy"``, chosen when the model
+            is opened (:func:`output_decoder`; ``EDGELMK_DECODE_BACKEND``).
     """
 
     def __init__(self, model_path: str | Path, threads: int = 1):
@@ -115,18 +131,12 @@ class LandmarkModel:
         self.codec = CODECS.build(self.sidecar["codec"])
         self.timings: dict[str, float] = {}
         self._check_against_interpreter()
+        self._decode, self.decode_backend = output_decoder(self.sidecar["output"], self.codec)
 
     @property
     def scheme(self) -> str:
         """The landmark scheme's name (``300w``, ``cofw``, ``coco``...: the sidecar's skeleton)."""
         return self.sidecar["keypoints"].get("skeleton", "")
-
-    @property
-    def decode_backend(self) -> str:
-        """Where this model's outputs decode now: ``"compiled"`` for int8 / uint8 maps of a codec that
-        ``uses_window_means`` while :func:`edgelmk.codecs.peaks.decode_backend` is compiled, else ``"numpy"``."""
-        integer_maps = self.sidecar["output"]["dtype"] != "float32"
-        return decode_backend() if integer_maps and self.codec.uses_window_means else "numpy"
 
     def _check_against_interpreter(self) -> None:
         """The interpreter's tensors must be what the sidecar says (shape without batch, dtype)."""
@@ -148,7 +158,7 @@ class LandmarkModel:
 
     def decode(self, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Raw interpreter output -> keypoints (N, K, 2) in crop pixels and scores (N, K)."""
-        return decode_output(outputs, self.sidecar["output"], self.codec)
+        return self._decode(outputs)
 
     def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 RGB crops."""
