@@ -115,12 +115,13 @@ class H3RCodec(Codec):
             return super().int8_decoder(dtype, scale, zero_point)
         expected = np.dtype(dtype)
         scale, zero_point = self._check_int8_output(expected, scale, zero_point)
+        settings = self._kernel_settings(scale, zero_point)
 
         def decode(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if (not isinstance(maps, np.ndarray) or maps.dtype != expected or maps.ndim != 4
                     or maps.shape[2:] != self.heatmap_hw or not maps.flags.c_contiguous):
                 return self.decode_int8(maps, scale, zero_point)  # checks them and says what is wrong, or copies
-            return self._decode_compiled(kernel, maps, scale, zero_point)
+            return self._decode_compiled(kernel, maps, settings)
 
         return decode, "compiled"
 
@@ -130,17 +131,20 @@ class H3RCodec(Codec):
         kernel = compiled_window_decode(heatmaps_q.dtype, self.heatmap_hw) if self.decode_mode == "window" else None
         if kernel is None:
             return super()._decode_checked_int8(heatmaps_q, scale, zero_point)
-        return self._decode_compiled(kernel, heatmaps_q, scale, zero_point)
+        return self._decode_compiled(kernel, heatmaps_q, self._kernel_settings(scale, zero_point))
 
-    def _decode_compiled(self, kernel, heatmaps_q: np.ndarray, scale: float, zero_point: int
+    def _decode_compiled(self, kernel, heatmaps_q: np.ndarray, settings: tuple[np.ndarray, np.ndarray]
                          ) -> tuple[np.ndarray, np.ndarray]:
         """The window decode of checked (N, K, H, W) int8 / uint8 maps in one call of the compiled ``kernel``."""
-        n, k, height, width = heatmaps_q.shape
+        n, k = heatmaps_q.shape[:2]
         keypoints, scores = np.empty((n, k, 2), np.float32), np.empty((n, k), np.float32)
-        stride_x, stride_y = geometry.stride_xy(self.input_hw, self.heatmap_hw)
-        kernel(np.ascontiguousarray(heatmaps_q).reshape(n * k, height * width), width, self.window // 2, zero_point,
-               stride_x, stride_y, scale, keypoints.reshape(n * k, 2), scores.reshape(n * k))
+        kernel(np.ascontiguousarray(heatmaps_q), *settings, keypoints, scores)
         return keypoints, scores
+
+    def _kernel_settings(self, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled kernel's settings arrays: int64 [radius, zero_point], float64 [stride_x, stride_y, scale]."""
+        return (np.array([self.window // 2, zero_point], np.int64),
+                np.array([*geometry.stride_xy(self.input_hw, self.heatmap_hw), scale], np.float64))
 
     def _locate(self, heatmaps: np.ndarray, zero_point: int = 0) -> tuple[np.ndarray, np.ndarray]:
         shape = heatmaps.shape[:2]
