@@ -65,7 +65,7 @@ def measure(config: dict, heatmap_size: int, keypoints: np.ndarray) -> dict:
     if codec.decodes_int8:
         q, scale, zero_point = quantize_per_tensor(heatmaps)
         result["int8_kps"] = count / best_time(lambda: codec.decode_int8(q, scale, zero_point))
-        if codec.int8_decoder(q.dtype, scale, zero_point)[1] == "compiled":
+        if codec.prepared_decoder(q.dtype, scale, zero_point)[1] == "compiled":
             with using_decode_backend("numpy"):
                 result["int8_numpy_kps"] = count / best_time(lambda: codec.decode_int8(q, scale, zero_point))
     return result

@@ -62,6 +62,10 @@ def check_keypoints(keypoints: Any, visible: Any = None) -> tuple[np.ndarray, np
     return keypoints, visible
 
 
+#: what ``decode`` says of maps with NaN or inf
+NOT_FINITE = "heatmaps contain NaN or inf; the network output is broken (diverged training?)"
+
+
 class Codec(abc.ABC):
     """Base class: keypoints <-> heatmaps for one input size and one heatmap size.
 
@@ -124,9 +128,7 @@ class Codec(abc.ABC):
         Returns:
             keypoints (N, K, 2) float32 in input-image pixels, scores (N, K) float32.
         """
-        heatmaps = self.check_heatmaps(heatmaps)
-        xy_heatmap, scores = self._locate(heatmaps)
-        return self.heatmap_to_image(xy_heatmap), np.asarray(scores, dtype=np.float32)
+        return self._decode_checked(self.check_heatmaps(heatmaps), 1.0, 0)
 
     def decode_int8(self, heatmaps_q: Any, scale: Any, zero_point: Any) -> tuple[np.ndarray, np.ndarray]:
         """Decode quantized heatmaps without dequantizing them (see :mod:`edgelmk.codecs.integer`).
@@ -146,24 +148,32 @@ class Codec(abc.ABC):
         self._require_int8_decode()
         heatmaps_q, scale_value, zero_point_value = check_quantized(heatmaps_q, scale, zero_point)
         self._check_heatmap_shape(heatmaps_q.shape)
-        return self._decode_checked_int8(heatmaps_q, scale_value, zero_point_value)
+        return self._decode_checked(heatmaps_q, scale_value, zero_point_value)
 
-    def int8_decoder(self, dtype: Any, scale: Any, zero_point: Any
-                     ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
-        """:meth:`decode_int8` prepared once for every output of one model (the runtime's decode).
+    def prepared_decoder(self, dtype: Any, scale: Any = None, zero_point: Any = None
+                         ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
+        """:meth:`decode` (float maps) or :meth:`decode_int8` (int8 / uint8 maps with their ``scale`` and
+        ``zero_point``) prepared once for every output of one model: the runtime's decode.
 
         Args:
-            dtype: int8 or uint8, the dtype of the maps to come.
-            scale, zero_point: as for :meth:`decode_int8`, checked here, once.
+            dtype: the dtype of the maps to come.
+            scale, zero_point: for int8 / uint8 maps, as for :meth:`decode_int8`, checked here, once;
+                None for float maps.
 
         Returns:
-            (decode, backend): ``decode(maps)`` returns what ``decode_int8(maps, scale, zero_point)``
-            returns, bit for bit; ``backend`` says where it runs, ``"compiled"`` (the numba kernel,
-            chosen now by :func:`edgelmk.codecs.peaks.decode_backend`) or ``"numpy"``.
+            (decode, backend): ``decode(maps)`` returns what ``decode`` / ``decode_int8`` return for
+            them (bit for bit for integer maps); ``backend`` says where it runs, ``"compiled"`` (a numba
+            kernel, chosen now by :func:`edgelmk.codecs.peaks.decode_backend`) or ``"numpy"``.
 
         Raises:
-            NotImplementedError / TypeError / ValueError: as :meth:`decode_int8` does.
+            NotImplementedError / TypeError / ValueError: as ``decode`` / ``decode_int8`` do, and
+            ValueError for a scale or zero point given with float maps.
         """
+        dtype = np.dtype(dtype)
+        if dtype.kind == "f":
+            if scale is not None or zero_point is not None:
+                raise ValueError(f"{dtype} maps are not quantized: give no scale or zero_point")
+            return self.decode, "numpy"
         scale_value, zero_point_value = self._check_int8_output(dtype, scale, zero_point)
         return functools.partial(self.decode_int8, scale=scale_value, zero_point=zero_point_value), "numpy"
 
@@ -180,10 +190,10 @@ class Codec(abc.ABC):
         _, scale_value, zero_point_value = check_quantized(np.zeros(0, dtype), scale, zero_point)
         return scale_value, zero_point_value
 
-    def _decode_checked_int8(self, heatmaps_q: np.ndarray, scale: float, zero_point: int
-                             ) -> tuple[np.ndarray, np.ndarray]:
-        """``decode_int8`` after its checks: ``_locate`` on the raw integers, then image pixels and scores."""
-        xy_heatmap, peaks = self._locate(heatmaps_q, zero_point)
+    def _decode_checked(self, heatmaps: np.ndarray, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
+        """``decode`` (float maps, scale 1, zero point 0) or ``decode_int8`` (raw integers) after their
+        checks: ``_locate``, then image pixels and ``scale * peak`` scores."""
+        xy_heatmap, peaks = self._locate(heatmaps, zero_point)
         return self.heatmap_to_image(xy_heatmap), (scale * peaks).astype(np.float32)
 
     def to_config(self) -> dict[str, Any]:
@@ -209,7 +219,7 @@ class Codec(abc.ABC):
         if heatmaps.dtype.kind != "f":
             heatmaps = heatmaps.astype(np.float32)
         if not np.isfinite(heatmaps).all():
-            raise ValueError("heatmaps contain NaN or inf; the network output is broken (diverged training?)")
+            raise ValueError(NOT_FINITE)
         return heatmaps
 
     def _check_heatmap_shape(self, shape: tuple[int, ...]) -> None:

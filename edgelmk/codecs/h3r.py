@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from edgelmk import geometry
-from edgelmk.codecs.base import Codec
+from edgelmk.codecs.base import NOT_FINITE, Codec
 from edgelmk.codecs.peaks import (compiled_window_decode, peak_activation, peak_windows, topk_sums, weighted_position,
                                   window_means)
 from edgelmk.codecs.render import check_sigma, mixed_profile, outer_maps
@@ -108,37 +108,38 @@ class H3RCodec(Codec):
         profile_y = mixed_profile(corners[..., 1, :], corner_weights[..., 1, :], height, sigma)
         return {"heatmaps": outer_maps(profile_x, profile_y)}
 
-    def int8_decoder(self, dtype: Any, scale: Any, zero_point: Any
-                     ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
-        kernel = compiled_window_decode(np.dtype(dtype), self.heatmap_hw) if self.decode_mode == "window" else None
+    def prepared_decoder(self, dtype: Any, scale: Any = None, zero_point: Any = None
+                         ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
+        dtype = np.dtype(dtype)
+        kernel = compiled_window_decode(dtype, self.heatmap_hw) if self.decode_mode == "window" else None
+        checked, backend = super().prepared_decoder(dtype, scale, zero_point)
         if kernel is None:
-            return super().int8_decoder(dtype, scale, zero_point)
-        expected = np.dtype(dtype)
-        scale, zero_point = self._check_int8_output(expected, scale, zero_point)
-        settings = self._kernel_settings(scale, zero_point)
+            return checked, backend
+        settings = self._kernel_settings(*((1.0, 0) if dtype.kind == "f" else self._check_int8_output(
+            dtype, scale, zero_point)))
 
         def decode(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            if (not isinstance(maps, np.ndarray) or maps.dtype != expected or maps.ndim != 4
+            if (not isinstance(maps, np.ndarray) or maps.dtype != dtype or maps.ndim != 4
                     or maps.shape[2:] != self.heatmap_hw or not maps.flags.c_contiguous):
-                return self.decode_int8(maps, scale, zero_point)  # checks them and says what is wrong, or copies
+                return checked(maps)  # checks them and says what is wrong, or copies
             return self._decode_compiled(kernel, maps, settings)
 
         return decode, "compiled"
 
-    def _decode_checked_int8(self, heatmaps_q: np.ndarray, scale: float, zero_point: int
-                             ) -> tuple[np.ndarray, np.ndarray]:
+    def _decode_checked(self, heatmaps: np.ndarray, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
         """The window decode in one compiled pass where :func:`compiled_window_decode` gives one, else numpy's."""
-        kernel = compiled_window_decode(heatmaps_q.dtype, self.heatmap_hw) if self.decode_mode == "window" else None
+        kernel = compiled_window_decode(heatmaps.dtype, self.heatmap_hw) if self.decode_mode == "window" else None
         if kernel is None:
-            return super()._decode_checked_int8(heatmaps_q, scale, zero_point)
-        return self._decode_compiled(kernel, heatmaps_q, self._kernel_settings(scale, zero_point))
+            return super()._decode_checked(heatmaps, scale, zero_point)
+        return self._decode_compiled(kernel, heatmaps, self._kernel_settings(scale, zero_point))
 
     def _decode_compiled(self, kernel, heatmaps_q: np.ndarray, settings: tuple[np.ndarray, np.ndarray]
                          ) -> tuple[np.ndarray, np.ndarray]:
-        """The window decode of checked (N, K, H, W) int8 / uint8 maps in one call of the compiled ``kernel``."""
+        """The window decode of checked (N, K, H, W) maps in one call of the compiled ``kernel``."""
         n, k = heatmaps_q.shape[:2]
         keypoints, scores = np.empty((n, k, 2), np.float32), np.empty((n, k), np.float32)
-        kernel(np.ascontiguousarray(heatmaps_q), *settings, keypoints, scores)
+        if not kernel(np.ascontiguousarray(heatmaps_q), *settings, keypoints, scores):
+            raise ValueError(NOT_FINITE)
         return keypoints, scores
 
     def _kernel_settings(self, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:

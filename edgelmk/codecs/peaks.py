@@ -205,8 +205,8 @@ COMPILED_MAX_PIXELS = 65536
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled_kernel(backend: str):
-    """The compiled window decode that ``backend`` selects, or None for the numpy composition."""
+def _compiled_kernels(backend: str):
+    """The module of compiled kernels (:mod:`edgelmk.codecs.compiled`) that ``backend`` selects, or None for numpy."""
     if backend not in DECODE_BACKENDS:
         raise ValueError(f"{DECODE_BACKEND_VARIABLE} must be one of {', '.join(DECODE_BACKENDS)}, got {backend!r}")
     if backend == "numpy":
@@ -219,32 +219,40 @@ def _compiled_kernel(backend: str):
                               "pip install numba (and give it a writable NUMBA_CACHE_DIR), or set it to auto or "
                               "numpy") from error
         return None
-    return compiled.window_keypoints
+    return compiled
 
 
-def _selected_kernel():
-    """The compiled kernel that ``EDGELMK_DECODE_BACKEND`` selects now, or None."""
-    return _compiled_kernel(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+def _selected_kernels():
+    """The compiled kernels that ``EDGELMK_DECODE_BACKEND`` selects now, or None."""
+    return _compiled_kernels(os.environ.get(DECODE_BACKEND_VARIABLE, "auto"))
+
+
+#: the map dtypes the compiled kernels take: what exported models output
+COMPILED_DTYPES = (np.dtype(np.int8), np.dtype(np.uint8), np.dtype(np.float32))
 
 
 def compiled_window_decode(dtype: np.dtype, heatmap_hw: tuple[int, int]):
-    """:func:`edgelmk.codecs.compiled.window_keypoints` for int8 / uint8 maps of at most
-    :data:`COMPILED_MAX_PIXELS` pixels while :func:`decode_backend` is compiled; None: decode with numpy."""
-    if dtype.itemsize == 1 and dtype.kind in "iu" and heatmap_hw[0] * heatmap_hw[1] <= COMPILED_MAX_PIXELS:
-        return _selected_kernel()
-    return None
+    """The compiled window decode of int8 / uint8 (:func:`edgelmk.codecs.compiled.window_keypoints`) or
+    float32 maps (``window_keypoints_float``) of at most :data:`COMPILED_MAX_PIXELS` pixels while
+    :func:`decode_backend` is compiled; None: decode with numpy."""
+    if dtype not in COMPILED_DTYPES or heatmap_hw[0] * heatmap_hw[1] > COMPILED_MAX_PIXELS:
+        return None
+    kernels = _selected_kernels()
+    if kernels is None:
+        return None
+    return kernels.window_keypoints_float if dtype.kind == "f" else kernels.window_keypoints
 
 
 def decode_backend() -> str:
     """Where h3r's window decode runs on int8 / uint8 maps now: ``"compiled"`` or ``"numpy"``."""
-    return "numpy" if _selected_kernel() is None else "compiled"
+    return "numpy" if _selected_kernels() is None else "compiled"
 
 
 @contextlib.contextmanager
 def using_decode_backend(backend: str):
     """Within the block, integer window decodes run with ``backend`` (one of :data:`DECODE_BACKENDS`):
     sets ``EDGELMK_DECODE_BACKEND`` and restores it after, e.g. to time both backends in one process."""
-    _compiled_kernel(backend)  # refuses an unknown name here, not at the first decode
+    _compiled_kernels(backend)  # refuses an unknown name here, not at the first decode
     previous = os.environ.get(DECODE_BACKEND_VARIABLE)
     os.environ[DECODE_BACKEND_VARIABLE] = backend
     try:

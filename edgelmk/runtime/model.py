@@ -9,7 +9,7 @@ Typical use::
 The box is cropped exactly as in training (:func:`edgelmk.preprocess.crop_matrix` and
 :func:`edgelmk.preprocess.warp` with the sidecar's margin), the crop goes through the
 interpreter, and the codec rebuilt from the sidecar decodes the maps. int8 outputs go through
-``Codec.int8_decoder`` (``decode_int8`` prepared once per model), which searches the raw integers
+``Codec.prepared_decoder`` (``decode_int8`` prepared once per model), which searches the raw integers
 and never dequantizes whole heatmaps.
 """
 
@@ -60,15 +60,16 @@ def output_decoder(spec: dict, codec) -> tuple[Callable[[np.ndarray], tuple[np.n
 
     Returns:
         (decode, backend): ``decode(outputs)`` -> keypoints (N, K, 2) in crop pixels, scores (N, K);
-        ``backend`` ``"compiled"`` or ``"numpy"`` (:meth:`edgelmk.codecs.base.Codec.int8_decoder`).
-        int8 / uint8 maps go through ``Codec.int8_decoder`` when the codec has an integer decode,
-        else they are dequantized first. Channels-first maps (what edgelmk exports write) are decoded
-        where they lie; channels-last ones (older TFLite exports) are transposed first.
+        ``backend`` ``"compiled"`` or ``"numpy"`` (:meth:`edgelmk.codecs.base.Codec.prepared_decoder`).
+        Float maps, and int8 / uint8 maps of a codec with an integer decode, go through
+        ``Codec.prepared_decoder``; other integer maps are dequantized first. Channels-first maps
+        (what edgelmk exports write) are decoded where they lie; channels-last ones (older TFLite
+        exports) are transposed first.
     """
     if spec["dtype"] == "float32":
-        decode, backend = codec.decode, "numpy"
+        decode, backend = codec.prepared_decoder(spec["dtype"])
     elif codec.decodes_int8:
-        decode, backend = codec.int8_decoder(spec["dtype"], spec["scale"], spec["zero_point"])
+        decode, backend = codec.prepared_decoder(spec["dtype"], spec["scale"], spec["zero_point"])
     else:
         def decode(maps):
             return codec.decode(spec["scale"] * (maps.astype(np.float32) - spec["zero_point"]))

@@ -55,6 +55,11 @@ def gaussian_argmax(codec, q: np.ndarray, scale: float, zero_point: int) -> tupl
     return geometry.heatmap_to_image(xy, codec.input_hw, codec.heatmap_hw).astype(np.float32), scores
 
 
+#: (dtype, heatmap_hw, seed) of the bit-exact decode tests: both integer dtypes, square and oblong maps
+HARD_CASES = [(dtype, hw, seed) for seed, (dtype, hw) in enumerate(
+    [(np.int8, (16, 16)), (np.uint8, (16, 16)), (np.int8, (8, 12)), (np.uint8, (32, 32)), (np.int8, (4, 4))])]
+
+
 def hard_maps(rng: np.random.Generator, shape, dtype) -> np.ndarray:
     """Random int8 / uint8 maps with the hard cases: ties, peaks on every border, maps of one value."""
     info = np.iinfo(dtype)

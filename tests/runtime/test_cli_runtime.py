@@ -189,6 +189,8 @@ def test_bench_says_where_the_decode_ran(export_factory, monkeypatch):
     monkeypatch.setenv("EDGELMK_DECODE_BACKEND", "numpy")
     result = run("bench", folder / "model.tflite", "--runs", "2", "--warmup", "0")
     assert result.exit_code == 0 and "numpy decode)" in result.output
-    _, folder, _ = export_factory("onnx")  # float maps: always numpy
-    monkeypatch.delenv("EDGELMK_DECODE_BACKEND")
+    _, folder, _ = export_factory("onnx")  # float maps
     assert json.loads(run("bench", folder / "model.onnx", "--runs", "2", "--json").output)["decode_backend"] == "numpy"
+    monkeypatch.delenv("EDGELMK_DECODE_BACKEND")
+    report = json.loads(run("bench", folder / "model.onnx", "--runs", "2", "--json").output)
+    assert report["decode_backend"] == "compiled"
