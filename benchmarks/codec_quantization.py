@@ -4,8 +4,9 @@ For a 256x256 input and heatmaps of 8, 16, 32 and 64 pixels, each codec encodes 
 sub-pixel keypoints and decodes its own ideal output; the table gives the error in input
 pixels next to the theory for vanilla rounding (uniform error per axis: mean 0.3826 s,
 max s / sqrt(2) for stride s), and decode speed in keypoints per second for the float path
-and the integer path (``decode_int8`` on int8 maps; h3r's window decode runs compiled when numba is
-installed, and its last column times the numpy path of the same decode).
+(``decode`` on float32 maps) and the integer path (``decode_int8`` on int8 maps). h3r's window
+decode runs compiled when numba is installed; the "numpy" columns time the numpy path of the same
+decode in the same run.
 
 Keypoints are drawn inside the hull of the heatmap pixel centres ([s/2 - 0.5, 256 - s/2 - 0.5]
 per axis), where the quantization theory applies; in the band of s/2 pixels along the
@@ -62,6 +63,9 @@ def measure(config: dict, heatmap_size: int, keypoints: np.ndarray) -> dict:
     errors = np.linalg.norm(decoded - keypoints, axis=-1)
     count = keypoints.shape[0] * keypoints.shape[1]
     result = {"mean": errors.mean(), "max": errors.max(), "float_kps": count / best_time(lambda: codec.decode(heatmaps))}
+    if codec.prepared_decoder(heatmaps.dtype)[1] == "compiled":
+        with using_decode_backend("numpy"):
+            result["float_numpy_kps"] = count / best_time(lambda: codec.decode(heatmaps))
     if codec.decodes_int8:
         q, scale, zero_point = quantize_per_tensor(heatmaps)
         result["int8_kps"] = count / best_time(lambda: codec.decode_int8(q, scale, zero_point))
@@ -81,9 +85,9 @@ def main() -> None:
     samples = max(1, args.keypoints // KEYPOINTS_PER_SAMPLE)
     print(f"input {INPUT_SIZE}x{INPUT_SIZE}, {samples * KEYPOINTS_PER_SAMPLE} keypoints per heatmap size, "
           f"errors in input pixels, speed in keypoints/s (batches of {samples}x{KEYPOINTS_PER_SAMPLE})\n")
-    print("| heatmap | codec | mean error | max error | vanilla theory mean / max | float decode kp/s | int8 decode kp/s "
-          "| int8 numpy decode kp/s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| heatmap | codec | mean error | max error | vanilla theory mean / max | float decode kp/s "
+          "| float numpy decode kp/s | int8 decode kp/s | int8 numpy decode kp/s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for heatmap_size in HEATMAP_SIZES:
         stride = INPUT_SIZE / heatmap_size
         low, high = stride / 2 - 0.5, INPUT_SIZE - stride / 2 - 0.5
@@ -92,9 +96,10 @@ def main() -> None:
         for label, config in ROWS:
             result = measure(config, heatmap_size, keypoints)
             int8 = f"{result['int8_kps']:,.0f}" if "int8_kps" in result else "n/a (softmax)"
-            int8_numpy = f"{result['int8_numpy_kps']:,.0f}" if "int8_numpy_kps" in result else "(the same path)"
+            float_numpy, int8_numpy = (f"{result[key]:,.0f}" if key in result else "(the same path)"
+                                       for key in ("float_numpy_kps", "int8_numpy_kps"))
             print(f"| {heatmap_size}x{heatmap_size} | {label} | {result['mean']:.4f} | {result['max']:.4f} | {theory} "
-                  f"| {result['float_kps']:,.0f} | {int8} | {int8_numpy} |")
+                  f"| {result['float_kps']:,.0f} | {float_numpy} | {int8} | {int8_numpy} |")
 
 
 if __name__ == "__main__":

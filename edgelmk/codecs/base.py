@@ -192,7 +192,9 @@ class Codec(abc.ABC):
 
     def _decode_checked(self, heatmaps: np.ndarray, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
         """``decode`` (float maps, scale 1, zero point 0) or ``decode_int8`` (raw integers) after their
-        checks: ``_locate``, then image pixels and ``scale * peak`` scores."""
+        checks: float maps with NaN or inf refused, ``_locate``, then image pixels and ``scale * peak`` scores."""
+        if heatmaps.dtype.kind == "f" and not np.isfinite(heatmaps).all():
+            raise ValueError(NOT_FINITE)
         xy_heatmap, peaks = self._locate(heatmaps, zero_point)
         return self.heatmap_to_image(xy_heatmap), (scale * peaks).astype(np.float32)
 
@@ -211,15 +213,14 @@ class Codec(abc.ABC):
     # --- helpers for subclasses -----------------------------------------------------------
 
     def check_heatmaps(self, heatmaps: Any) -> np.ndarray:
-        """Validate ``(N, K, H, W)`` real, finite heatmaps of this codec's size; floats pass as they are."""
+        """Validate ``(N, K, H, W)`` real heatmaps of this codec's size; floats pass as they are, integers
+        become float32. NaN and inf are refused where the decode reads the maps (``_decode_checked``)."""
         heatmaps = np.asarray(heatmaps)
         if heatmaps.dtype.kind not in "iuf":
             raise TypeError(f"heatmaps must be a real number array, got dtype {heatmaps.dtype}")
         self._check_heatmap_shape(heatmaps.shape)
         if heatmaps.dtype.kind != "f":
             heatmaps = heatmaps.astype(np.float32)
-        if not np.isfinite(heatmaps).all():
-            raise ValueError(NOT_FINITE)
         return heatmaps
 
     def _check_heatmap_shape(self, shape: tuple[int, ...]) -> None:

@@ -52,11 +52,12 @@ def window_keypoints_float(maps, settings, image_settings, keypoints, scores):
     n, k, height, width = maps.shape
     flat = maps.reshape(n * k, height * width)
     bits = flat.view(np.int32)
-    if not _all_finite(bits):
-        return False
     points, values = keypoints.reshape(n * k, 2), scores.reshape(n * k)
     for i in range(n * k):
-        _write_keypoint(flat, i, _float_peak(bits, i), height, width, settings, image_settings, points, values)
+        peak = _float_peak(bits, i)
+        if peak < 0:
+            return False
+        _write_keypoint(flat, i, peak, height, width, settings, image_settings, points, values)
     return True
 
 
@@ -74,19 +75,8 @@ def _integer_peak(flat, i):
 
 
 @numba.njit(cache=True, nogil=True)
-def _all_finite(bits):
-    """Whether no (M, P) float32 value, given as its int32 bits, is NaN or inf (exponent bits all ones)."""
-    special = False
-    for i in range(bits.shape[0]):
-        for j in range(bits.shape[1]):
-            special |= (bits[i, j] & np.int32(0x7F800000)) == np.int32(0x7F800000)
-    return not special
-
-
-@numba.njit(cache=True, nogil=True)
 def _float_key(bits):
-    """int32 that orders finite float32 values as the floats do (-0 equal to +0), from their bits
-    (:func:`_all_finite` rules NaN and inf out first):
+    """int32 that orders finite float32 values as the floats do (-0 equal to +0), from their bits:
     sign and magnitude to two's complement. int32 throughout, so that the loops vectorise 16 wide."""
     sign = np.int32(bits >> np.int32(31))
     return np.int32(np.int32(bits ^ np.int32(sign & np.int32(0x7FFFFFFF))) - sign)
@@ -94,10 +84,14 @@ def _float_key(bits):
 
 @numba.njit(cache=True, nogil=True)
 def _float_peak(bits, i):
-    """:func:`_integer_peak` of float32 maps given as their (M, P) int32 bits, through :func:`_float_key`."""
-    highest = np.int32(-2**31)
+    """:func:`_integer_peak` of float32 maps given as their (M, P) int32 bits, through :func:`_float_key`;
+    -1 where the map holds a NaN or inf (exponent bits all ones), found in the same first pass."""
+    highest, special = np.int32(-2**31), False
     for j in range(bits.shape[1]):
         highest = max(highest, _float_key(bits[i, j]))
+        special |= (bits[i, j] & np.int32(0x7F800000)) == np.int32(0x7F800000)
+    if special:
+        return -1
     lowest = np.int32(0)
     for j in range(bits.shape[1]):
         lowest = max(lowest, np.int32(65535 - j) if _float_key(bits[i, j]) == highest else np.int32(0))

@@ -10,10 +10,10 @@ decoding their dequantized float copies select the same pixels.
 Speed: a decode is one argmax over the maps and a handful of numpy calls on (N, K, S*S)
 arrays, whatever K: everything that depends only on the peak's position comes from lookup
 tables made once per map size and window (:func:`window_plan`). Those calls still cost about
-25 us for 68 maps, most of a small int8 model's decode, so h3r's int8 / uint8 window decode
-runs as one compiled pass (:mod:`edgelmk.codecs.compiled`, ~5 us) when numba is installed:
-:func:`compiled_window_decode` decides, by ``EDGELMK_DECODE_BACKEND`` = ``auto`` (default),
-``compiled`` or ``numpy``.
+25 us for 68 maps, most of a small model's decode, so h3r's window decode of int8 / uint8 /
+float32 maps runs as one compiled pass (:mod:`edgelmk.codecs.compiled`, ~4 us) when numba is
+installed: :func:`compiled_window_decode` decides, by ``EDGELMK_DECODE_BACKEND`` = ``auto``
+(default), ``compiled`` or ``numpy``.
 
 Shapes: maps (N, K, H, W); the results are per map, N * K in a row: positions and sums (N*K, 2)
 in x, y order, totals and peaks (N*K,).
@@ -196,11 +196,11 @@ def topk_sums(maps: np.ndarray, k: int, zero_point: int = 0) -> tuple[np.ndarray
     return total, np.stack([sum_x, sum_y], axis=-1)
 
 
-#: the environment variable that picks where h3r's window decode runs on integer maps
+#: the environment variable that picks where h3r's window decode runs
 DECODE_BACKEND_VARIABLE = "EDGELMK_DECODE_BACKEND"
 #: ``auto``: compiled when numba imports, else numpy; ``compiled``: numba or an error; ``numpy``
 DECODE_BACKENDS = ("auto", "compiled", "numpy")
-#: the compiled kernel's packed keys leave 16 bits for a map's flat pixel index
+#: the compiled peak search's index keys (65535 - index) fit maps of at most this many pixels
 COMPILED_MAX_PIXELS = 65536
 
 
@@ -244,13 +244,13 @@ def compiled_window_decode(dtype: np.dtype, heatmap_hw: tuple[int, int]):
 
 
 def decode_backend() -> str:
-    """Where h3r's window decode runs on int8 / uint8 maps now: ``"compiled"`` or ``"numpy"``."""
+    """Where h3r's window decode runs now (on int8 / uint8 / float32 maps): ``"compiled"`` or ``"numpy"``."""
     return "numpy" if _selected_kernels() is None else "compiled"
 
 
 @contextlib.contextmanager
 def using_decode_backend(backend: str):
-    """Within the block, integer window decodes run with ``backend`` (one of :data:`DECODE_BACKENDS`):
+    """Within the block, window decodes run with ``backend`` (one of :data:`DECODE_BACKENDS`):
     sets ``EDGELMK_DECODE_BACKEND`` and restores it after, e.g. to time both backends in one process."""
     _compiled_kernels(backend)  # refuses an unknown name here, not at the first decode
     previous = os.environ.get(DECODE_BACKEND_VARIABLE)
