@@ -133,6 +133,7 @@ class LandmarkModel:
         self.timings: dict[str, float] = {}
         self._check_against_interpreter()
         self._decode, self.decode_backend = output_decoder(self.sidecar["output"], self.codec)
+        self._output_shape = tuple(self.sidecar["output"]["shape"][1:])  # per crop
 
     @property
     def scheme(self) -> str:
@@ -176,7 +177,7 @@ class LandmarkModel:
         else:  # TFLite models have a fixed batch of 1
             outputs = np.concatenate([self.interpreter.run(inputs[i:i + 1]) for i in range(len(inputs))])
         inferred = time.perf_counter()
-        if list(outputs.shape[1:]) != list(self.sidecar["output"]["shape"][1:]):
+        if outputs.shape[1:] != self._output_shape:
             raise sidecars.SidecarError(
                 f"{sidecars.sidecar_path(self.path)}: the model returned {outputs.shape[1:]} per crop, but the sidecar "
                 f"says {tuple(self.sidecar['output']['shape'][1:])}; the model file and model.json come from "
