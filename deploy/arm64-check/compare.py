@@ -26,7 +26,7 @@ def model_file(export_dir: Path) -> Path:
 
 
 def infer(export_dir: Path, work: Path, side: str) -> int:
-    """Run the crops; 1 when the compiled int8 decode and numpy's disagree on this machine, else 0."""
+    """Run the crops; 1 when the compiled decode and numpy's disagree on this machine, else 0."""
     model = LandmarkModel(model_file(export_dir))
     crops = np.load(work / "crops.npy")
     outputs = np.concatenate([model.interpreter.run(model.preprocess(crop[None])) for crop in crops])
@@ -39,7 +39,7 @@ def infer(export_dir: Path, work: Path, side: str) -> int:
     with using_decode_backend("numpy"):  # a model chooses its decode when it is opened
         numpy_keypoints, _ = LandmarkModel(model_file(export_dir)).predict_crops(crops)
     same = np.array_equal(keypoints, numpy_keypoints)
-    print(f"{side}: compiled int8 decode {'equals' if same else 'DIFFERS FROM'} the numpy decode bit for bit")
+    print(f"{side}: compiled decode {'equals' if same else 'DIFFERS FROM'} the numpy decode bit for bit")
     return int(not same)
 
 
