@@ -87,7 +87,7 @@ def heatmap_to_image(xy: np.ndarray, input_hw: HW, heatmap_hw: HW) -> np.ndarray
 def heatmap_coordinate_to_image(value, stride):
     """Heatmap pixels -> input-image pixels, ``(value + 0.5) * stride - 0.5``, for numbers or arrays.
 
-    Plain arithmetic so that the compiled int8 decode (:mod:`edgelmk.codecs.compiled`) compiles
+    Plain arithmetic so that the compiled decode (:mod:`edgelmk.codecs.compiled`) compiles
     this same formula; float64 in, float64 out.
     """
     return (value + 0.5) * stride - 0.5

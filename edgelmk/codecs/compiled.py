@@ -1,14 +1,15 @@
-"""h3r's int8 / uint8 window decode compiled with numba: maps in, image keypoints and scores out, in one call.
+"""h3r's window decode compiled with numba: raw maps in, image keypoints and scores out, in one call.
 
 Chosen through :func:`edgelmk.codecs.peaks.compiled_window_decode`, which answers None (decode
-with numpy) where numba does not load. Both give the same bits: the same first maximum in
-row-major order, the same integer sums of ``max(q - zero_point, 0)`` over the window (pixels
-outside the map left out), the same float64 ``sum * (1.0 / total)``, then
+with numpy) where numba does not load. On int8 / uint8 maps both give the same bits: the same
+first maximum in row-major order, the same integer sums of ``max(q - zero_point, 0)`` over the
+window (pixels outside the map left out), the same float64 ``sum * (1.0 / total)``, then
 :func:`edgelmk.geometry.heatmap_coordinate_to_image` (compiled from the same function) and
-``scale * (q_max - zero_point)``, each rounded once to float32. numpy's calls cost about 1 us
-each whatever the map size, which at 68 maps of 16x16 is most of the decode; this kernel takes
-about 4 us for them (2.6 us of it the peak search), compiled once per dtype on first use and
-cached on disk (``cache=True``)."""
+``scale * (q_max - zero_point)``, each rounded once to float32. float32 maps take the same steps
+with float64 sums in row-major order, which numpy's matrix product may order otherwise: equal up
+to float rounding. numpy's calls cost about 1 us each whatever the map size, which at 68 maps of
+16x16 is most of the decode; these kernels take about 4.3 us (int8) and 6.4 us (float32) for
+them, compiled once per dtype on first use and cached on disk (``cache=True``)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def window_keypoints(maps, settings, image_settings, keypoints, scores):
         scores: (N, K) float32 output: ``scale * (q - zero_point)`` at the maximum.
 
     Returns:
-        True (the float kernel's False: a NaN or inf in the maps, outputs left unwritten).
+        True (:func:`window_keypoints_float` answers False for a NaN or inf in the maps).
     """
     n, k, height, width = maps.shape
     flat = maps.reshape(n * k, height * width)
@@ -48,7 +49,8 @@ def window_keypoints(maps, settings, image_settings, keypoints, scores):
 @numba.njit(cache=True, nogil=True)
 def window_keypoints_float(maps, settings, image_settings, keypoints, scores):
     """:func:`window_keypoints` for (N, K, H, W) float32 maps with zero point 0 and scale 1: the same
-    float64 sums as numpy's, in row-major order. False, and nothing written, where a map holds NaN or inf."""
+    float64 sums as numpy's, in row-major order. False where a map holds NaN or inf (the outputs are then
+    incomplete)."""
     n, k, height, width = maps.shape
     flat = maps.reshape(n * k, height * width)
     bits = flat.view(np.int32)

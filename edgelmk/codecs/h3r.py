@@ -133,12 +133,12 @@ class H3RCodec(Codec):
             return super()._decode_checked(heatmaps, scale, zero_point)
         return self._decode_compiled(kernel, heatmaps, self._kernel_settings(scale, zero_point))
 
-    def _decode_compiled(self, kernel, heatmaps_q: np.ndarray, settings: tuple[np.ndarray, np.ndarray]
+    def _decode_compiled(self, kernel, heatmaps: np.ndarray, settings: tuple[np.ndarray, np.ndarray]
                          ) -> tuple[np.ndarray, np.ndarray]:
         """The window decode of checked (N, K, H, W) maps in one call of the compiled ``kernel``."""
-        n, k = heatmaps_q.shape[:2]
+        n, k = heatmaps.shape[:2]
         keypoints, scores = np.empty((n, k, 2), np.float32), np.empty((n, k), np.float32)
-        if not kernel(np.ascontiguousarray(heatmaps_q), *settings, keypoints, scores):
+        if not kernel(np.ascontiguousarray(heatmaps), *settings, keypoints, scores):
             raise ValueError(NOT_FINITE)
         return keypoints, scores
 

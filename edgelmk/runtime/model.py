@@ -8,9 +8,9 @@ Typical use::
 
 The box is cropped exactly as in training (:func:`edgelmk.preprocess.crop_matrix` and
 :func:`edgelmk.preprocess.warp` with the sidecar's margin), the crop goes through the
-interpreter, and the codec rebuilt from the sidecar decodes the maps. int8 outputs go through
-``Codec.prepared_decoder`` (``decode_int8`` prepared once per model), which searches the raw integers
-and never dequantizes whole heatmaps.
+interpreter, and the codec rebuilt from the sidecar decodes the maps through
+``Codec.prepared_decoder`` (``decode`` / ``decode_int8`` prepared once per model); int8 outputs
+are searched as raw integers, never dequantized whole.
 """
 
 from __future__ import annotations
