@@ -78,7 +78,7 @@ for export_dir in "$@"; do
     fi
     compare="$WORK/compare-$(basename "$export_dir")"
     mkdir -p "$compare"
-    # reference and run exit 1 when that machine's compiled int8 decode differs from its numpy decode
+    # reference and run exit 1 when that machine's compiled decode differs from its numpy decode
     "$PYTHON" "$HERE/compare.py" reference "$export_dir" "$compare" || status=1
     PYTHONPATH="$REPO:$SITE" PYTHONNOUSERSITE=1 qemu-aarch64-static -cpu cortex-a72 -L "$ROOTFS" "$ROOTFS/usr/bin/python3.11" \
         "$HERE/compare.py" run "$export_dir" "$compare" || status=1

@@ -27,6 +27,7 @@ def test_compare_steps_pass_on_identical_runs_and_fail_on_different_ones(export_
     for name in ("reference", "run"):
         result = step(name, folder, tmp_path)
         assert result.returncode == 0, result.stderr
+        assert "compiled decode equals the numpy decode bit for bit" in result.stdout  # float maps too
     result = step("check", folder, tmp_path)
     assert result.returncode == 0 and "keypoints max 0.0000 px" in result.stdout and " 0 of " in result.stdout, result.stdout + result.stderr
     keypoints = np.load(tmp_path / "arm64_keypoints.npy")
@@ -38,4 +39,4 @@ def test_an_int8_export_checks_the_compiled_decode_against_numpy_on_each_side(ex
     _, folder, _ = export_factory("tflite", int8=True)
     result = step("reference", folder, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "compiled int8 decode equals the numpy decode bit for bit" in result.stdout
+    assert "compiled decode equals the numpy decode bit for bit" in result.stdout
