@@ -111,7 +111,7 @@ class H3RCodec(Codec):
     def prepared_decoder(self, dtype: Any, scale: Any = None, zero_point: Any = None
                          ) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], str]:
         dtype = np.dtype(dtype)
-        kernel = compiled_window_decode(dtype, self.heatmap_hw) if self.decode_mode == "window" else None
+        kernel = self._window_kernel(dtype)
         checked, backend = super().prepared_decoder(dtype, scale, zero_point)
         if kernel is None:
             return checked, backend
@@ -128,10 +128,14 @@ class H3RCodec(Codec):
 
     def _decode_checked(self, heatmaps: np.ndarray, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
         """The window decode in one compiled pass where :func:`compiled_window_decode` gives one, else numpy's."""
-        kernel = compiled_window_decode(heatmaps.dtype, self.heatmap_hw) if self.decode_mode == "window" else None
+        kernel = self._window_kernel(heatmaps.dtype)
         if kernel is None:
             return super()._decode_checked(heatmaps, scale, zero_point)
         return self._decode_compiled(kernel, heatmaps, self._kernel_settings(scale, zero_point))
+
+    def _window_kernel(self, dtype: np.dtype):
+        """The compiled kernel for maps of ``dtype`` (:func:`compiled_window_decode`) in window mode, else None."""
+        return compiled_window_decode(dtype, self.heatmap_hw) if self.decode_mode == "window" else None
 
     def _decode_compiled(self, kernel, heatmaps: np.ndarray, settings: tuple[np.ndarray, np.ndarray]
                          ) -> tuple[np.ndarray, np.ndarray]:
