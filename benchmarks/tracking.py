@@ -20,7 +20,8 @@ people too, the face nearest the true points is the one scored.
     python benchmarks/tracking.py MODEL.tflite [--clips 24] [--detector blazeface_full] [--sweep]
 
 MODEL: a COFW-scheme export, e.g. ``edgelmk train recipes/finetune_helen29_fp32.yaml`` then
-``edgelmk export ... --target tflite --int8``. ``--sweep`` also prints One Euro (min_cutoff, beta, d_cutoff) settings.
+``edgelmk export ... --target tflite --int8``. ``--sweep`` also prints other One Euro settings (position
+``beta``, ``shape_beta``) and tracking without box motion (``box_motion`` 0).
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def true_boxes(pipeline: Pipeline, frames, truth) -> Iterator[list]:
         yield [pipeline.in_box(frame, geometry.bbox_of(true))]
 
 
-def run(model: LandmarkModel, detector, frames, truth, tracking: bool | None, smoothing: str, one_euro=None) -> dict:
-    """Means over one clip; ``tracking`` None: the true box every frame (see :func:`true_boxes`)."""
-    pipeline = Pipeline(model, detector, tracking=bool(tracking), smoothing=smoothing, one_euro=one_euro, log=None)
+def run(model: LandmarkModel, detector, frames, truth, tracking: bool | None, smoothing: str,
+        options: dict | None = None) -> dict:
+    """Means over one clip; ``tracking`` None: the true box every frame (see :func:`true_boxes`);
+    ``options``: more :class:`Pipeline` keyword arguments."""
+    pipeline = Pipeline(model, detector, tracking=bool(tracking), smoothing=smoothing, log=None, **(options or {}))
     predicted, seconds, detections = [], 0.0, 0
     previous = truth[0] * np.nan
     per_frame = true_boxes(pipeline, frames, truth) if tracking is None else pipeline.stream(frames, fps=FPS)
@@ -136,7 +139,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=24, help="clips of each kind (real photo, procedural)")
     parser.add_argument("--detector", default="auto")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--sweep", action="store_true", help="also try One Euro (min_cutoff, beta, d_cutoff) settings")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also try One Euro settings (beta, shape_beta) and tracking without box motion")
     args = parser.parse_args()
     model = LandmarkModel(args.model, args.threads)
     detector = Pipeline(model, args.detector, log=print).detector  # one detector for every run
@@ -145,16 +149,17 @@ def main() -> None:
             ("detect every frame + One Euro", False, "one-euro", None), ("tracking", True, "off", None),
             ("tracking + One Euro", True, "one-euro", None)]
     if args.sweep:
-        ways += [(f"tracking + One Euro {m} Hz, beta {b}, d {d} Hz", True, "one-euro",
-                  {"min_cutoff": m, "beta": b, "d_cutoff": d})
-                 for m in (0.3, 0.5) for b in (3.5, 4.5, 5.5) for d in (0.85, 1.2)]
+        ways += [("tracking, no box motion", True, "off", {"box_motion": 0}),
+                 ("tracking + One Euro, no box motion", True, "one-euro", {"box_motion": 0})]
+        ways += [(f"tracking + One Euro beta {b}, shape_beta {shape}", True, "one-euro",
+                  {"one_euro": {"beta": b, "shape_beta": shape}}) for b in (8, 12, 16) for shape in (0.5, 1, 2)]
     print(f"{len(clips)} clips of {FRAMES} frames at {FPS:g} fps, {FRAME}x{FRAME}; model {args.model}; detector "
           f"{detector.name}; One Euro defaults {ONE_EURO_DEFAULTS}")
     print(f"{'way':<50}{'clips':<12}{'found':>7}{'NME':>8}{'jitter px':>11}{'lag fr':>8}{'ms/frame':>10}"
           f"{'detect/fr':>11}")
     started = time.perf_counter()
-    for label, tracking, smoothing, one_euro in ways:
-        rows = {kind: [run(model, detector, frames, truth, tracking, smoothing, one_euro)
+    for label, tracking, smoothing, options in ways:
+        rows = {kind: [run(model, detector, frames, truth, tracking, smoothing, options)
                        for clip_kind, frames, truth in clips if clip_kind == kind] for kind in ("photo", "procedural")}
         rows["all"] = rows["photo"] + rows["procedural"]
         for kind, kind_rows in rows.items():

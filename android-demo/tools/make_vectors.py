@@ -330,11 +330,11 @@ class _ScriptedDetector(Detector):
 
 
 def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float = 0.5, max_resize: float = 0.25,
-                 fps: float = 30.0) -> dict:
+                 box_motion: float = 0.5, fps: float = 30.0) -> dict:
     """The scripted scene through ``Pipeline.stream`` (tracking, One Euro at its defaults), recorded."""
     scene = ScriptedScene()
     pipeline = Pipeline(scene, _ScriptedDetector(scene), redetect_every=redetect_every, lost_ratio=lost_ratio,
-                        max_resize=max_resize, log=None)
+                        max_resize=max_resize, box_motion=box_motion, log=None)
     for faces in pipeline.stream(scene.frames(frames), fps=fps):
         scene.log[-1]["faces"] = [{"id": face.id, "box": as_list(face.box), "x": as_list(face.keypoints[:, 0]),
                             "y": as_list(face.keypoints[:, 1])} for face in faces]
@@ -345,8 +345,8 @@ def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float =
         "A's spread landmarks on frame 50 must be shown and send it to the detector on frame 51"
     height, width = scene.size_hw
     return {"fps": fps, "width": width, "height": height, "redetect_every": redetect_every, "lost_ratio": lost_ratio,
-            "max_resize": max_resize,
-            "one_euro": [ONE_EURO_DEFAULTS["min_cutoff"], ONE_EURO_DEFAULTS["beta"], ONE_EURO_DEFAULTS["d_cutoff"]],
+            "max_resize": max_resize, "box_motion": box_motion,
+            "one_euro": [ONE_EURO_DEFAULTS[key] for key in ("min_cutoff", "beta", "d_cutoff", "shape_beta")],
             "frames": scene.log}
 
 

@@ -10,12 +10,13 @@ Typical use::
         ...
 
 On video the detector runs only when needed: each tracked face's next box is the box of its
-current landmarks (the landmark box the model was trained on), and the detector runs again
+current landmarks (the landmark box the model was trained on) moved ahead by the face's velocity
+(an exponential average of the steps of its keypoints' mean, the newest weighted ``box_motion``), and the detector runs again
 every ``redetect_every`` frames (to find new faces), when a face's mean landmark score falls
 below ``lost_ratio`` times its score when it was found, when its landmark box's width or height
 moves more than ``max_resize`` away from the detector box it last matched (landmarks that spread
 onto the background widen the next box, which spreads them further), or when its box leaves the frame.
-Keypoints are smoothed with :class:`edgelmk.runtime.smoothing.OneEuroFilter` per face.
+Keypoints are smoothed with :class:`edgelmk.runtime.smoothing.FaceSmoother` per face.
 :attr:`Pipeline.timings` holds the last frame's seconds per stage.
 """
 
@@ -33,13 +34,14 @@ from edgelmk.geometry import bbox_of
 from edgelmk.preprocess import to_rgb_uint8
 from edgelmk.runtime import calibration as calibrations
 from edgelmk.runtime.detectors import Detection, Detector, build_detector, iou
-from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS, OneEuroFilter
+from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS, FaceSmoother
 
 SMOOTHING = ("one-euro", "off")
 MATCH_IOU = 0.3  # a detection continues a tracked face when their boxes overlap this much
 DUPLICATE_IOU = 0.5  # two tracked faces this close are one face: the lower-scored is dropped
 MAX_MISSES = 2  # a followed face the detector misses this many times in a row ends
 MAX_RESIZE = 0.25  # default max_resize: chosen on benchmarks/tracking.py's photo clips (0.2-0.4 tried)
+BOX_MOTION = 0.5  # default box_motion: chosen on benchmarks/tracking.py's photo clips (0.2-1 tried)
 
 
 @dataclass
@@ -86,7 +88,9 @@ class _Track:
     box: np.ndarray  # where the next frame's landmarks are predicted
     reference_score: float = 0.0  # mean landmark score on the frame it was found
     found_size: np.ndarray | None = None  # (2,) width, height px of the detector box it last matched
-    smoother: OneEuroFilter | None = None
+    centre: np.ndarray | None = None  # (2,) x, y px: mean of its last keypoints, since its box came from a detector
+    velocity: np.ndarray | None = None  # (2,) px / s of that mean, exponentially averaged
+    smoother: FaceSmoother | None = None
     lost: bool = False
     misses: int = 0  # detections in a row that did not find it
     detection: Detection | None = field(default=None, repr=False)
@@ -111,7 +115,11 @@ class Pipeline:
         max_resize: a tracked face is detected again on the next frame (and still shown on this
             one) when its landmark box's width or height is more than ``1 + max_resize`` times (or
             less than ``1 / (1 + max_resize)`` times) that of the detector box it last matched.
-        one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``; defaults in
+        box_motion: while tracking, the next frame's box is the landmark box moved by the face's
+            velocity times this frame's interval; the velocity is an exponential average of the landmark
+            keypoints' mean's steps in which the newest step weighs ``box_motion`` (0 <= box_motion <= 1;
+            0: no motion, the next box is the landmark box itself).
+        one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``, ``shape_beta``; defaults in
             :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
         calibration: a calibration file (``edgelmk detect calibrate``) or a
             :class:`~edgelmk.runtime.calibration.BoxCalibration`; None: the one edgelmk ships for
@@ -124,7 +132,7 @@ class Pipeline:
 
     def __init__(self, model, detector: str | Detector = "auto", tracking: bool = True, smoothing: str = "one-euro",
                  *, max_faces: int | None = None, redetect_every: int = 30, lost_ratio: float = 0.5,
-                 max_resize: float = MAX_RESIZE, one_euro: dict | None = None, calibration=None, threads: int = 1,
+                 max_resize: float = MAX_RESIZE, box_motion: float = BOX_MOTION, one_euro: dict | None = None, calibration=None, threads: int = 1,
                  detector_file: str | None = None, log=print):
         if isinstance(model, (str, Path)):
             from edgelmk.runtime.model import LandmarkModel
@@ -132,15 +140,17 @@ class Pipeline:
         if smoothing not in SMOOTHING:
             raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING)}, got {smoothing!r}")
         if (redetect_every < 1 or not 0 <= lost_ratio < 1 or not max_resize > 0
-                or (max_faces is not None and max_faces < 1)):
-            raise ValueError(f"need redetect_every >= 1, 0 <= lost_ratio < 1, max_resize > 0 and max_faces >= 1 (got "
-                             f"{redetect_every}, {lost_ratio}, {max_resize}, {max_faces})")
+                or (max_faces is not None and max_faces < 1) or not 0 <= box_motion <= 1):
+            raise ValueError(f"need redetect_every >= 1, 0 <= lost_ratio < 1, max_resize > 0, max_faces >= 1 and "
+                             f"0 <= box_motion <= 1 (got {redetect_every}, {lost_ratio}, {max_resize}, {max_faces}, "
+                             f"{box_motion})")
         self.model, self.scheme = model, model.scheme
         self.kind = calibrations.kind_of_scheme(self.scheme)
         self.tracking, self.smoothing, self.max_faces = tracking, smoothing, max_faces
         self.redetect_every, self.lost_ratio, self.max_resize = redetect_every, lost_ratio, max_resize
+        self.box_motion = box_motion
         self.one_euro = {**ONE_EURO_DEFAULTS, **(one_euro or {})}
-        OneEuroFilter(**self.one_euro)  # checks the parameters now
+        FaceSmoother(**self.one_euro)  # checks the parameters now
         self._detector_choice, self._calibration_choice = detector, calibration
         self._detector: Detector | None = detector if isinstance(detector, Detector) else None
         self.calibrations: dict[str, calibrations.BoxCalibration | None] = {}
@@ -271,6 +281,7 @@ class Pipeline:
                 track = free.pop(best)
                 if track.lost or not self.tracking:
                     track.box, track.lost, track.reference_score = box, False, 0.0
+                    track.centre = track.velocity = None
             elif any(float(iou(box, t.box[None])[0]) >= MATCH_IOU for t in continued):
                 continue
             else:
@@ -293,23 +304,36 @@ class Pipeline:
             track.reference_score = track.reference_score or mean_score
             next_box = bbox_of(keypoints)
             centre = (next_box[:2] + next_box[2:]) / 2
+            shift = self._motion(track, keypoints.mean(axis=0, dtype=np.float64), dt)
             inside = 0 <= centre[0] <= width - 1 and 0 <= centre[1] <= height - 1
             resized = self.tracking and bool(np.any(np.abs(np.log(_box_size(next_box) / track.found_size))
                                                     > np.log1p(self.max_resize)))
             unreliable = mean_score < self.lost_ratio * track.reference_score or not inside
             track.lost = unreliable or resized  # a resized face is shown, and found again on the next frame
             face = Face(track.box.copy(), keypoints, scores, track.id, track.detection)
-            track.box, track.detection = next_box, None
+            track.box, track.detection = next_box + np.tile(shift, 2).astype(np.float32), None
             if unreliable:
                 continue
             if self.smoothing == "one-euro":
                 start = time.perf_counter()
-                track.smoother = track.smoother or OneEuroFilter(**self.one_euro)
+                track.smoother = track.smoother or FaceSmoother(**self.one_euro)
                 face.keypoints = track.smoother(keypoints, dt, _box_side(next_box))
                 self.timings["filter"] = self.timings.get("filter", 0.0) + time.perf_counter() - start
             faces.append(face)
         self._drop_duplicates(tracks, faces)
         return faces
+
+    def _motion(self, track: _Track, centre: np.ndarray, dt: float) -> np.ndarray:
+        """(2,) px the next box moves by: the track's velocity (updated with ``centre``, the mean of
+        this frame's keypoints) times this frame's interval ``dt`` s; zero without tracking or
+        ``box_motion``, and on the first frame after the box came from the detector."""
+        if not self.tracking or not self.box_motion:
+            return np.zeros(2)
+        if track.centre is not None:
+            step = (centre - track.centre) / dt
+            track.velocity = step if track.velocity is None else track.velocity + self.box_motion * (step - track.velocity)
+        track.centre = centre
+        return np.zeros(2) if track.velocity is None else track.velocity * dt
 
     @staticmethod
     def _drop_duplicates(tracks: list[_Track], faces: list[Face]) -> None:

@@ -67,8 +67,19 @@ def test_tracking_follows_the_landmarks_and_detects_only_every_n_frames():
     assert [faces[0].id for faces in results] == [0] * 12
     np.testing.assert_allclose(results[11][0].keypoints, [[42, 20], [82, 60]])
     assert results[3][0].detection is None and results[5][0].detection is not None
-    # the box of frame t is the landmark box of frame t - 1
-    np.testing.assert_allclose(results[4][0].box, [26, 20, 66, 60])
+    # the box of frame t is the landmark box of frame t - 1 moved by the face's velocity (2 px a frame)
+    np.testing.assert_allclose(results[4][0].box, [28, 20, 68, 60])
+    still = list(Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), smoothing="off", redetect_every=5, box_motion=0,
+                          log=None).stream(frames, fps=30))
+    np.testing.assert_allclose(still[4][0].box, [26, 20, 66, 60])  # without box motion: the landmark box itself
+
+
+def test_box_motion_averages_the_steps_and_eases_off_when_the_face_stops():
+    frames = [frame_with((20 + 2 * min(t, 5), 20, 60 + 2 * min(t, 5), 60)) for t in range(10)]  # stops at frame 5
+    results = list(Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), smoothing="off", redetect_every=100, box_motion=0.5,
+                            log=None).stream(frames, fps=25))
+    assert [float(faces[0].box[0]) for faces in results] == [18, 20, 24, 26, 28, 30, 32, 31, 30.5, 30.25]
+    assert all(np.allclose(faces[0].keypoints[0], [20 + 2 * min(t, 5), 20]) for t, faces in enumerate(results))
 
 
 def test_detect_every_frame_without_tracking():
@@ -135,6 +146,8 @@ def test_a_missing_calibration_is_said_and_bad_options_refused(tmp_path):
         Pipeline(Corners(), Boxes([]), smoothing="kalman", log=None)
     with pytest.raises(ValueError, match="max_resize > 0"):
         Pipeline(Corners(), Boxes([]), max_resize=0, log=None)
+    with pytest.raises(ValueError, match="0 <= box_motion <= 1"):
+        Pipeline(Corners(), Boxes([]), box_motion=1.5, log=None)
     with pytest.raises(ValueError, match="redetect_every >= 1"):
         Pipeline(Corners(), Boxes([]), redetect_every=0, log=None)
     (tmp_path / "c.json").write_text('{"calibrations": []}')

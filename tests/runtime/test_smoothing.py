@@ -1,11 +1,11 @@
-"""The One Euro filter: still points stay, hand-computed steps, less jitter, speed lowers the lag."""
+"""The One Euro filter: still points stay, hand-computed steps, less jitter, speed lowers the lag; the face smoother (position + shape)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from edgelmk.runtime.smoothing import OneEuroFilter, smoothing_factor
+from edgelmk.runtime.smoothing import ONE_EURO_DEFAULTS, FaceSmoother, OneEuroFilter, smoothing_factor
 
 
 def test_a_still_point_is_left_where_it_is():
@@ -70,3 +70,34 @@ def test_bad_parameters_and_time_are_refused():
     smoother(np.zeros((1, 2)), 0.1, 1.0)
     with pytest.raises(ValueError, match="frames must move forward in time"):
         smoother(np.zeros((1, 2)), 0.0, 1.0)
+
+
+def test_face_smoother_is_the_position_filter_on_the_mean_plus_the_shape_filter_on_the_offsets():
+    rng = np.random.default_rng(1)
+    frames = 50 + np.cumsum(rng.normal(0, 2.0, (20, 1, 2)), axis=0) + rng.normal(0, 5.0, (1, 6, 2))
+    frames = frames + rng.normal(0, 0.5, frames.shape)
+    face = FaceSmoother(min_cutoff=0.4, beta=10.0, d_cutoff=1.0, shape_beta=0.5)
+    position, shape = OneEuroFilter(0.4, 10.0, 1.0), OneEuroFilter(0.4, 0.5, 1.0)
+    for frame in frames:
+        centre = frame.mean(axis=0, keepdims=True)
+        expected = position(centre, 1 / 30, 80.0).astype(np.float64) + shape(frame - centre, 1 / 30, 80.0)
+        np.testing.assert_allclose(face(frame, 1 / 30, 80.0), expected, atol=1e-4)
+    # one point: its offset is always 0, so it is the position filter alone
+    single, alone = FaceSmoother(), OneEuroFilter(**{k: v for k, v in ONE_EURO_DEFAULTS.items() if k != "shape_beta"})
+    for frame in frames[:, :1]:
+        np.testing.assert_allclose(single(frame, 1 / 30, 80.0), alone(frame, 1 / 30, 80.0), atol=1e-4)
+
+
+def test_a_moving_face_shakes_less_split_than_filtered_point_by_point_and_lags_no_more():
+    rng = np.random.default_rng(2)
+    t = np.arange(150)[:, None, None]
+    shape = rng.normal(0, 30.0, (1, 29, 2))
+    truth = 200 + 3.0 * t * np.array([1.0, 0.5]) + shape  # 3 px a frame, face 120 px
+    noisy = truth + rng.normal(0, 1.0, truth.shape)
+    results = {}
+    for name, smoother in (("split", FaceSmoother()), ("per point", OneEuroFilter(0.3, 12.0, 0.85))):
+        error = np.stack([smoother(frame, 1 / 30, 120.0) for frame in noisy])[30:] - truth[30:]
+        jitter = np.sqrt(np.mean(np.sum((error[2:] - 2 * error[1:-1] + error[:-2]) ** 2, axis=2)))
+        results[name] = (jitter, float(np.linalg.norm(error.mean(axis=(0, 1)))))  # shake, steady lag (px)
+    assert results["split"][0] < results["per point"][0] / 2
+    assert results["split"][1] <= results["per point"][1] * 1.1

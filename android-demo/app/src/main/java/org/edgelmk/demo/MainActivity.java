@@ -10,11 +10,11 @@ import android.os.Handler;
 import android.os.HandlerThread;
 import java.util.List;
 import java.util.Locale;
+import org.edgelmk.core.FaceSmoother;
 import org.edgelmk.core.FaceTracker;
 import org.edgelmk.core.Keypoints;
 import org.edgelmk.core.LandmarkPipeline;
 import org.edgelmk.core.ModelSpecException;
-import org.edgelmk.core.OneEuroFilter;
 
 /**
  * Camera -> faces (detector, then each face followed by its own landmarks: the core's FaceTracker,
@@ -31,6 +31,8 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
     private static final double LOST_RATIO = 0.5;
     /** A face is detected again when its landmark box's width or height moves this fraction from its detector box's. */
     private static final double MAX_RESIZE = 0.25;
+    /** Weight of the newest step in a face's velocity, which moves the next frame's box ahead. */
+    private static final double BOX_MOTION = 0.5;
 
     private OverlayView overlay;
     private LandmarkPipeline pipeline;
@@ -38,8 +40,9 @@ public final class MainActivity extends Activity implements CameraFrames.Listene
     private HandlerThread worker;
     private CameraFrames camera;
     private FaceFinder finder;
-    private final FaceTracker tracker = new FaceTracker(REDETECT_EVERY, LOST_RATIO, MAX_RESIZE, true, new double[] {
-        OneEuroFilter.DEFAULT_MIN_CUTOFF, OneEuroFilter.DEFAULT_BETA, OneEuroFilter.DEFAULT_D_CUTOFF});
+    private final FaceTracker tracker = new FaceTracker(REDETECT_EVERY, LOST_RATIO, MAX_RESIZE, BOX_MOTION, true,
+        new double[] {FaceSmoother.DEFAULT_MIN_CUTOFF, FaceSmoother.DEFAULT_BETA, FaceSmoother.DEFAULT_D_CUTOFF,
+            FaceSmoother.DEFAULT_SHAPE_BETA});
     private long lastFrameNanos;
     private double fps;
 

@@ -10,12 +10,14 @@ import java.util.List;
  * <p>Per frame: if {@link #needsDetection()} (no face followed, a face lost, or
  * {@code redetectEvery} frames since the last detection) give the detector's calibrated boxes to
  * {@link #detected}; then {@link #update} predicts every tracked face in its box, sets the next
- * frame's box to the box of its landmarks, marks it lost when its mean score falls below
+ * frame's box to the box of its landmarks moved by the face's velocity times this frame's interval
+ * (an exponential average of the steps of its keypoints' mean, the newest weighted
+ * {@code boxMotion}; the first step after a box from the detector starts it), marks it lost when its mean score falls below
  * {@code lostRatio} times its score when found or its box centre leaves the frame (the face is
  * not shown), or when the width or height of its landmark box moves more than {@code maxResize}
  * away from the detector box it last matched (landmarks spreading onto the background: the face is
  * shown, and detected again on the next frame), and smooths its keypoints with a
- * {@link OneEuroFilter}. Each face keeps its id while it is followed.
+ * {@link FaceSmoother}. Each face keeps its id while it is followed.
  */
 public final class FaceTracker {
     /** A detection continues a followed face when their boxes overlap this much (IoU). */
@@ -48,7 +50,9 @@ public final class FaceTracker {
         double[] box;
         double referenceScore;
         double[] foundSize;  // width, height of the detector box it last matched
-        OneEuroFilter smoother;
+        double[] centre;  // mean of its last keypoints, px, since its box came from the detector; null before
+        double[] velocity;  // px / s of that mean, exponentially averaged; null before two frames
+        FaceSmoother smoother;
         boolean lost;
         int misses;
 
@@ -61,8 +65,9 @@ public final class FaceTracker {
     private final int redetectEvery;
     private final double lostRatio;
     private final double maxResize;
+    private final double boxMotion;
     private final boolean tracking;
-    private final double[] oneEuro;  // min_cutoff, beta, d_cutoff; null: no smoothing
+    private final double[] oneEuro;  // min_cutoff, beta, d_cutoff, shape_beta; null: no smoothing
     private List<Track> tracks = new ArrayList<Track>();
     private int sinceDetection;
     private int nextId;
@@ -71,20 +76,26 @@ public final class FaceTracker {
      * @param maxResize a followed face is detected again when its landmark box's width or height is
      *     more than {@code 1 + maxResize} times (or less than {@code 1 / (1 + maxResize)} times) the
      *     width or height of the detector box it last matched
+     * @param boxMotion weight of the newest step in a face's velocity (0 to 1; 0: the next box is the
+     *     landmark box itself)
      * @param tracking false: detect every frame (boxes from the detector only)
-     * @param oneEuro {minCutoff, beta, dCutoff}, or null for no smoothing
+     * @param oneEuro {minCutoff, beta, dCutoff, shapeBeta} of the {@link FaceSmoother}, or null for no smoothing
      */
-    public FaceTracker(int redetectEvery, double lostRatio, double maxResize, boolean tracking, double[] oneEuro) {
-        if (redetectEvery < 1 || !(lostRatio >= 0 && lostRatio < 1) || !(maxResize > 0)) {
-            throw new IllegalArgumentException("need redetectEvery >= 1, 0 <= lostRatio < 1 and maxResize > 0 (got "
-                    + redetectEvery + ", " + lostRatio + ", " + maxResize + ")");
+    public FaceTracker(int redetectEvery, double lostRatio, double maxResize, double boxMotion, boolean tracking,
+            double[] oneEuro) {
+        if (redetectEvery < 1 || !(lostRatio >= 0 && lostRatio < 1) || !(maxResize > 0)
+                || !(boxMotion >= 0 && boxMotion <= 1)) {
+            throw new IllegalArgumentException("need redetectEvery >= 1, 0 <= lostRatio < 1, maxResize > 0 and "
+                    + "0 <= boxMotion <= 1 (got " + redetectEvery + ", " + lostRatio + ", " + maxResize + ", "
+                    + boxMotion + ")");
         }
         if (oneEuro != null) {
-            new OneEuroFilter(oneEuro[0], oneEuro[1], oneEuro[2]);  // checks the parameters now
+            new FaceSmoother(oneEuro[0], oneEuro[1], oneEuro[2], oneEuro[3]);  // checks the parameters now
         }
         this.redetectEvery = redetectEvery;
         this.lostRatio = lostRatio;
         this.maxResize = maxResize;
+        this.boxMotion = boxMotion;
         this.tracking = tracking;
         this.oneEuro = oneEuro == null ? null : oneEuro.clone();
         this.sinceDetection = redetectEvery;
@@ -128,6 +139,8 @@ public final class FaceTracker {
                     track.box = box.clone();
                     track.lost = false;
                     track.referenceScore = 0;
+                    track.centre = null;
+                    track.velocity = null;
                 }
             } else if (overlapsAny(box, continued)) {
                 continue;  // a second box on a face already matched
@@ -165,19 +178,21 @@ public final class FaceTracker {
                 track.referenceScore = meanScore;
             }
             double[] nextBox = landmarkBox(keypoints);
+            double[] shift = motion(track, keypoints.mean(), dt);
             double centreX = (nextBox[0] + nextBox[2]) / 2;
             double centreY = (nextBox[1] + nextBox[3]) / 2;
             boolean inside = centreX >= 0 && centreX <= width - 1 && centreY >= 0 && centreY <= height - 1;
             boolean unreliable = meanScore < lostRatio * track.referenceScore || !inside;
             track.lost = unreliable || (tracking && resized(nextBox, track.foundSize));
             Face face = new Face(track.id, track.box, keypoints);
-            track.box = nextBox;
+            track.box = new double[] {nextBox[0] + shift[0], nextBox[1] + shift[1], nextBox[2] + shift[0],
+                nextBox[3] + shift[1]};
             if (unreliable) {
                 continue;
             }
             if (oneEuro != null) {
                 if (track.smoother == null) {
-                    track.smoother = new OneEuroFilter(oneEuro[0], oneEuro[1], oneEuro[2]);
+                    track.smoother = new FaceSmoother(oneEuro[0], oneEuro[1], oneEuro[2], oneEuro[3]);
                 }
                 track.smoother.apply(keypoints, dt, side(nextBox));
             }
@@ -187,6 +202,29 @@ public final class FaceTracker {
         dropDuplicates(faces, faceTracks);
         sinceDetection++;
         return faces;
+    }
+
+    /**
+     * Pixels the next box moves by: the track's velocity, updated with {@code centre} (the mean of this
+     * frame's keypoints), times {@code dt}; zero without tracking or box motion, and on the first frame
+     * after the box came from the detector.
+     */
+    private double[] motion(Track track, double[] centre, double dt) {
+        if (!tracking || boxMotion == 0) {
+            return new double[] {0, 0};
+        }
+        if (track.centre != null) {
+            double[] step = {(centre[0] - track.centre[0]) / dt, (centre[1] - track.centre[1]) / dt};
+            if (track.velocity == null) {
+                track.velocity = step;
+            } else {
+                track.velocity[0] += boxMotion * (step[0] - track.velocity[0]);
+                track.velocity[1] += boxMotion * (step[1] - track.velocity[1]);
+            }
+        }
+        track.centre = centre;
+        return track.velocity == null ? new double[] {0, 0}
+                : new double[] {track.velocity[0] * dt, track.velocity[1] * dt};
     }
 
     private static boolean overlapsAny(double[] box, List<Track> tracks) {

@@ -16,4 +16,16 @@ public final class Keypoints {
     public int count() {
         return x.length;
     }
+
+    /** The mean x, y of the keypoints, pixels (0, 0 for none). */
+    public double[] mean() {
+        double sumX = 0;
+        double sumY = 0;
+        for (int k = 0; k < x.length; k++) {
+            sumX += x[k];
+            sumY += y[k];
+        }
+        int count = Math.max(x.length, 1);
+        return new double[] {sumX / count, sumY / count};
+    }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.Test;
 
 /**
- * FaceTracker + OneEuroFilter against edgelmk.runtime.Pipeline.stream on a recorded two-face video
+ * FaceTracker + FaceSmoother against edgelmk.runtime.Pipeline.stream on a recorded two-face video
  * (tracker.json): the detector runs on the same frames, the tracker asks for landmarks in the same
  * boxes, and the faces (ids, boxes, filtered keypoints) agree within 1e-4 px.
  */
@@ -25,7 +25,8 @@ public class TrackerVectorsTest {
         Map<String, Object> file = Vectors.load("tracker.json");
         double[] oneEuro = Vectors.doubles(file, "one_euro");
         FaceTracker tracker = new FaceTracker(Vectors.integer(file, "redetect_every"),
-                Vectors.number(file, "lost_ratio"), Vectors.number(file, "max_resize"), true, oneEuro);
+                Vectors.number(file, "lost_ratio"), Vectors.number(file, "max_resize"),
+                Vectors.number(file, "box_motion"), true, oneEuro);
         int width = Vectors.integer(file, "width");
         int height = Vectors.integer(file, "height");
         double dt = 1.0 / Vectors.number(file, "fps");
