@@ -10,12 +10,13 @@ Typical use::
         ...
 
 On video the detector runs only when needed: each tracked face's next box is the box of its
-current landmarks (the landmark box the model was trained on) moved ahead by the face's velocity
-(an exponential average of the steps of its keypoints' mean, the newest weighted ``box_motion``), and the detector runs again
-every ``redetect_every`` frames (to find new faces), when a face's mean landmark score falls
-below ``lost_ratio`` times its score when it was found, when its landmark box's width or height
-moves more than ``max_resize`` away from the detector box it last matched (landmarks that spread
-onto the background widen the next box, which spreads them further), or when its box leaves the frame.
+current landmarks (the landmark box the model was trained on) moved ahead by the face's
+velocity (an exponential average of the steps of its keypoints' mean, the newest weighted
+``box_motion``), and the detector runs again every ``redetect_every`` frames (to find new
+faces), when a face's mean landmark score falls below ``lost_ratio`` times its score when it was
+found, when its landmark box's width or height moves more than ``max_resize`` away from the
+detector box it last matched (landmarks that spread onto the background widen the next box,
+which spreads them further), or when its box leaves the frame.
 Keypoints are smoothed with :class:`edgelmk.runtime.smoothing.FaceSmoother` per face.
 :attr:`Pipeline.timings` holds the last frame's seconds per stage.
 """
@@ -116,8 +117,8 @@ class Pipeline:
             one) when its landmark box's width or height is more than ``1 + max_resize`` times (or
             less than ``1 / (1 + max_resize)`` times) that of the detector box it last matched.
         box_motion: while tracking, the next frame's box is the landmark box moved by the face's
-            velocity times this frame's interval; the velocity is an exponential average of the landmark
-            keypoints' mean's steps in which the newest step weighs ``box_motion`` (0 <= box_motion <= 1;
+            velocity times this frame's interval; the velocity is an exponential average of the steps
+            of the mean of its keypoints, the newest step weighted ``box_motion`` (0 <= box_motion <= 1;
             0: no motion, the next box is the landmark box itself).
         one_euro: One Euro parameters (``min_cutoff``, ``beta``, ``d_cutoff``, ``shape_beta``; defaults in
             :data:`edgelmk.runtime.smoothing.ONE_EURO_DEFAULTS`).
@@ -132,8 +133,8 @@ class Pipeline:
 
     def __init__(self, model, detector: str | Detector = "auto", tracking: bool = True, smoothing: str = "one-euro",
                  *, max_faces: int | None = None, redetect_every: int = 30, lost_ratio: float = 0.5,
-                 max_resize: float = MAX_RESIZE, box_motion: float = BOX_MOTION, one_euro: dict | None = None, calibration=None, threads: int = 1,
-                 detector_file: str | None = None, log=print):
+                 max_resize: float = MAX_RESIZE, box_motion: float = BOX_MOTION, one_euro: dict | None = None,
+                 calibration=None, threads: int = 1, detector_file: str | None = None, log=print):
         if isinstance(model, (str, Path)):
             from edgelmk.runtime.model import LandmarkModel
             model = LandmarkModel(model, threads)
@@ -331,7 +332,8 @@ class Pipeline:
             return np.zeros(2)
         if track.centre is not None:
             step = (centre - track.centre) / dt
-            track.velocity = step if track.velocity is None else track.velocity + self.box_motion * (step - track.velocity)
+            previous = step if track.velocity is None else track.velocity
+            track.velocity = previous + self.box_motion * (step - previous)
         track.centre = centre
         return np.zeros(2) if track.velocity is None else track.velocity * dt
 

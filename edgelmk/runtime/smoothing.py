@@ -15,9 +15,9 @@ A face's keypoints move together: :class:`FaceSmoother` filters where the face i
 its keypoints, which averages the keypoints' noise out) apart from its shape (each keypoint's
 offset from that mean, which changes slowly even while the face moves fast), so the position can
 follow a moving face closely (``beta``) while the shape is smoothed hard (``shape_beta``). One
-filter per keypoint (one ``beta``) left 0.36 of the unfiltered jitter at 1.0 frame of lag on the
-real-photo clips of ``benchmarks/tracking.py`` with the mobile COFW model; the split at the
-defaults leaves about 0.2 at 0.6 frames (README table).
+filter per keypoint (one ``beta``, 4.5) left 0.35 of the unfiltered jitter at 1.0 frame of lag on
+the real-photo clips of ``benchmarks/tracking.py`` with the mobile COFW model; the split at the
+defaults leaves 0.19 at 0.56 frames (README table).
 
 Defaults (chosen with a sweep of ``benchmarks/tracking.py --sweep`` on the real-photo clips with
 the hourglass and the mobile COFW models: README table): ``min_cutoff`` 0.3 Hz, ``beta`` 12 Hz per

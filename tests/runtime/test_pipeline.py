@@ -76,8 +76,9 @@ def test_tracking_follows_the_landmarks_and_detects_only_every_n_frames():
 
 def test_box_motion_averages_the_steps_and_eases_off_when_the_face_stops():
     frames = [frame_with((20 + 2 * min(t, 5), 20, 60 + 2 * min(t, 5), 60)) for t in range(10)]  # stops at frame 5
-    results = list(Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), smoothing="off", redetect_every=100, box_motion=0.5,
-                            log=None).stream(frames, fps=25))
+    pipeline = Pipeline(Corners(), Boxes([[18, 18, 62, 62]]), smoothing="off", redetect_every=100, box_motion=0.5,
+                        log=None)
+    results = list(pipeline.stream(frames, fps=25))
     assert [float(faces[0].box[0]) for faces in results] == [18, 20, 24, 26, 28, 30, 32, 31, 30.5, 30.25]
     assert all(np.allclose(faces[0].keypoints[0], [20 + 2 * min(t, 5), 20]) for t, faces in enumerate(results))
 

@@ -1,4 +1,4 @@
-"""The One Euro filter: still points stay, hand-computed steps, less jitter, speed lowers the lag; the face smoother (position + shape)."""
+"""The One Euro filter (still points stay, hand-computed steps, less jitter, speed lowers the lag) and FaceSmoother."""
 
 import math
 
