@@ -12,9 +12,9 @@ import java.util.List;
  * {@link #detected}; then {@link #update} predicts every tracked face in its box, sets the next
  * frame's box to the box of its landmarks moved by the face's velocity times this frame's interval
  * (an exponential average of the steps of its keypoints' mean, the newest weighted
- * {@code boxMotion}; the first step after a box from the detector starts it), marks it lost when its mean score falls below
- * {@code lostRatio} times its score when found or its box centre leaves the frame (the face is
- * not shown), or when the width or height of its landmark box moves more than {@code maxResize}
+ * {@code boxMotion}; the first step after a box from the detector starts it), marks it lost when
+ * its mean score falls below {@code lostRatio} times its score when found or its box centre leaves
+ * the frame (the face is not shown), or when the width or height of its landmark box moves more than {@code maxResize}
  * away from the detector box it last matched (landmarks spreading onto the background: the face is
  * shown, and detected again on the next frame), and smooths its keypoints with a
  * {@link FaceSmoother}. Each face keeps its id while it is followed.
@@ -90,6 +90,10 @@ public final class FaceTracker {
                     + boxMotion + ")");
         }
         if (oneEuro != null) {
+            if (oneEuro.length != 4) {
+                throw new IllegalArgumentException("oneEuro needs 4 values {minCutoff, beta, dCutoff, shapeBeta}, got "
+                        + oneEuro.length);
+            }
             new FaceSmoother(oneEuro[0], oneEuro[1], oneEuro[2], oneEuro[3]);  // checks the parameters now
         }
         this.redetectEvery = redetectEvery;

@@ -92,7 +92,7 @@ public class TrackerVectorsTest {
     }
 
     @Test
-    public void oneEuroLeavesAStillPointAndRefusesBadSettings() {
+    public void oneEuroLeavesAStillPointAndBadSettingsAreRefused() {
         OneEuroFilter filter = new OneEuroFilter(0.5, 4.0, 1.0);
         Keypoints point = new Keypoints(1);
         point.x[0] = 10;
@@ -107,6 +107,18 @@ public class TrackerVectorsTest {
             throw new AssertionError("min_cutoff 0 accepted");
         } catch (IllegalArgumentException expected) {
             assertTrue(expected.getMessage().contains("min_cutoff > 0"));
+        }
+        try {
+            new FaceTracker(10, 0.5, 0.25, 0.5, true, new double[] {0.3, 12, 0.85});
+            throw new AssertionError("three One Euro values accepted");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("oneEuro needs 4 values"));
+        }
+        try {
+            new FaceTracker(10, 0.5, 0.25, 1.5, true, null);
+            throw new AssertionError("boxMotion 1.5 accepted");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("0 <= boxMotion <= 1"));
         }
     }
 }
