@@ -497,7 +497,8 @@ DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_b
 @click.option("--no-tracking", is_flag=True, help="On video, run the detector on every frame instead of following "
                                                   "each face with its landmarks.")
 @click.option("--smoothing", type=click.Choice(["one-euro", "off"]), default="one-euro", show_default=True,
-              help="Keypoint filter on video: the One Euro filter (defaults in edgelmk.runtime.smoothing), or off.")
+              help="Keypoint filter on video: One Euro filters on the face's position and its shape "
+                   "(FaceSmoother; defaults in edgelmk.runtime.smoothing), or off.")
 @click.option("--max-faces", type=click.IntRange(min=1), help="At most this many faces per image (best first).")
 @click.option("--redetect-every", default=30, show_default=True, type=click.IntRange(min=1),
               help="While tracking, run the detector at least every N frames (new faces appear then).")
