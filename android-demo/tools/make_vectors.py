@@ -331,7 +331,7 @@ class _ScriptedDetector(Detector):
 
 def tracker_case(frames: int = 60, redetect_every: int = 10, lost_ratio: float = 0.5, max_resize: float = 0.25,
                  box_motion: float = 0.5, fps: float = 30.0) -> dict:
-    """The scripted scene through ``Pipeline.stream`` (tracking, One Euro at its defaults), recorded."""
+    """The scripted scene through ``Pipeline.stream`` (tracking, box motion and FaceSmoother at their defaults), recorded."""
     scene = ScriptedScene()
     pipeline = Pipeline(scene, _ScriptedDetector(scene), redetect_every=redetect_every, lost_ratio=lost_ratio,
                         max_resize=max_resize, box_motion=box_motion, log=None)
