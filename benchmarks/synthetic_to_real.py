@@ -12,6 +12,8 @@ used: the landmarks' box plus the recipe's margin):
   its source distribution: breakingbad, einstein, lenna, takeo); NME by the outer eye corners.
 
 Each row stands next to the mean shape of the procedural training faces placed in the same boxes.
+For the 68 points, the NME of each part (jaw, brows, nose, eyes, lips: the numbered names of
+``edgelmk.data.skeletons.W300``) over all faces follows the table: where the error is.
 Rows are kept by generator label (``--label``, default: the edgelmk version) in ``OUT/results.json``,
 so that each change of the generator adds its rows beside the earlier ones; runs resume. The
 generator version is a dataset key: ``--set data.train.version=2 --set data.val.version=2``.
@@ -36,7 +38,7 @@ import numpy as np
 
 import edgelmk
 from real_photos import train
-from edgelmk import engine
+from edgelmk import engine, metrics
 from edgelmk import recipe as recipes
 from edgelmk.data import DATASETS
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
@@ -163,6 +165,23 @@ def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str
     return rows
 
 
+def part_nmes(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str) -> dict[str, float]:
+    """NME over all faces of each part of a scheme whose keypoint names are numbered (300W: jaw_0 ...
+    jaw_16 -> jaw, ...), normalised as the scheme's NME; {} for a scheme with other names (COFW)."""
+    skeleton = skeleton_for(skeleton_name)
+    numbered = [re.fullmatch(r"(.+)_\d+", name) for name in skeleton.keypoint_names]
+    if not all(numbered):
+        return {}
+    parts = np.array([match.group(1) for match in numbered])
+    transform = eval_transform(trained.config)
+    rng = np.random.default_rng(0)
+    crops = [transform(face, rng) for face in faces]
+    predicted, _ = trained.predict_crops(np.stack([c["image"] for c in crops]))
+    gt, visible = np.stack([c["keypoints"] for c in crops]), np.stack([c["visible"] for c in crops]) > 0
+    return {part: float(np.mean(metrics.nme(predicted, gt, skeleton_name, visible & (parts == part))))
+            for part in dict.fromkeys(parts)}
+
+
 def versions_picture(path: Path, count: int = 6) -> Path:
     """The same ``count`` procedural faces (68 points drawn) from each generator version, one row per version."""
     rows = []
@@ -217,7 +236,7 @@ def main() -> None:
     for scheme, (title, faces) in evaluations.items():
         trained, seconds = trained_model(scheme, run_folder / scheme, changes)
         rows[scheme] = {"recipe": RECIPES[scheme].name, "changes": args.set, "train_s": seconds, "title": title,
-                        "groups": evaluate(trained, faces, scheme)}
+                        "groups": evaluate(trained, faces, scheme), "parts": part_nmes(trained, faces, scheme)}
         if scheme == "cofw":
             rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
     results[label] = rows
@@ -238,6 +257,9 @@ def main() -> None:
                 print(f"{generator:<{width}}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
                       f"{values['FR@0.10']:>9.3f}{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
                       f"{row['train_s']:>9.0f}")
+        if rows.get(scheme, {}).get("parts"):
+            print(f"NME per part, {label}: " + ", ".join(f"{part} {value:.4f}"
+                                                        for part, value in rows[scheme]["parts"].items()))
         if scheme == "cofw" and "real mean shape NME" in rows.get("cofw", {}):
             print(f"the mean shape of helen29's 250 training photos, same crops: NME {rows['cofw']['real mean shape NME']:.4f}")
     times = render_ms()
