@@ -144,7 +144,8 @@ def trained_model(scheme: str, folder: Path, changes: list[str]) -> tuple[engine
 
 
 def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str) -> dict[str, dict]:
-    """NME and FR@0.10 of the model and of the procedural mean shape, for all faces and per source."""
+    """``groups``: NME and FR@0.10 of the model and of the procedural mean shape, for all faces and per
+    source; ``parts``: :func:`part_nmes` of the same predictions."""
     skeleton = skeleton_for(skeleton_name)
     transform = eval_transform(trained.config)
     rng = np.random.default_rng(0)
@@ -162,23 +163,24 @@ def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str
         mean = mean_shape_baseline(procedural, subset, "nme", skeleton)
         rows[name] = {"faces": len(subset), "NME": model["NME"], "FR@0.10": model["FR@0.10"],
                       "mean shape NME": mean["NME"], "mean shape FR@0.10": mean["FR@0.10"]}
-    return rows
+    return {"groups": rows, "parts": part_nmes(skeleton, crops, predicted)}
 
 
-def part_nmes(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str) -> dict[str, float]:
-    """NME over all faces of each part of a scheme whose keypoint names are numbered (300W: jaw_0 ...
-    jaw_16 -> jaw, ...), normalised as the scheme's NME; {} for a scheme with other names (COFW)."""
-    skeleton = skeleton_for(skeleton_name)
+def part_nmes(skeleton, crops: list[dict], predicted: np.ndarray) -> dict[str, float]:
+    """NME over all ``crops`` of each part of a scheme whose keypoint names are numbered (300W: jaw_0 ...
+    jaw_16 -> jaw, ...), normalised as the scheme's NME; {} for a scheme with other names (COFW).
+
+    Args:
+        skeleton: the scheme (:func:`edgelmk.data.skeletons.skeleton_for`).
+        crops: evaluation crops with ``keypoints`` (K, 2) and ``visible`` (K,).
+        predicted: (N, K, 2) crop pixels.
+    """
     numbered = [re.fullmatch(r"(.+)_\d+", name) for name in skeleton.keypoint_names]
     if not all(numbered):
         return {}
     parts = np.array([match.group(1) for match in numbered])
-    transform = eval_transform(trained.config)
-    rng = np.random.default_rng(0)
-    crops = [transform(face, rng) for face in faces]
-    predicted, _ = trained.predict_crops(np.stack([c["image"] for c in crops]))
     gt, visible = np.stack([c["keypoints"] for c in crops]), np.stack([c["visible"] for c in crops]) > 0
-    return {part: float(np.mean(metrics.nme(predicted, gt, skeleton_name, visible & (parts == part))))
+    return {part: float(np.mean(metrics.nme(predicted, gt, skeleton.name, visible & (parts == part))))
             for part in dict.fromkeys(parts)}
 
 
@@ -236,7 +238,7 @@ def main() -> None:
     for scheme, (title, faces) in evaluations.items():
         trained, seconds = trained_model(scheme, run_folder / scheme, changes)
         rows[scheme] = {"recipe": RECIPES[scheme].name, "changes": args.set, "train_s": seconds, "title": title,
-                        "groups": evaluate(trained, faces, scheme), "parts": part_nmes(trained, faces, scheme)}
+                        **evaluate(trained, faces, scheme)}
         if scheme == "cofw":
             rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
     results[label] = rows
