@@ -4,8 +4,8 @@ Each sample is drawn from its own random generator seeded by ``(seed, index)``, 
 deterministic, random-access and needs no files. Faces come from a parametric 3D face
 (identity and expression varied, then yawed, pitched and rolled and projected with a mild
 perspective); in versions 1 and 2 the skin, eyes, brows, nose and lips are drawn through the
-projected landmarks with anti-aliased OpenCV primitives at 1/16-pixel precision, in version 3
-they are drawn on a flat texture that a 3D head mesh carries (:mod:`edgelmk.data.head_mesh`);
+projected landmarks with anti-aliased OpenCV primitives at 1/16-pixel precision, in versions 3
+and 4 they are drawn on a flat texture that a 3D head mesh carries (:mod:`edgelmk.data.head_mesh`);
 over random backgrounds, with random lighting, blur, noise and occluders. People are articulated stick figures with
 random joint angles and clothing colours.
 
@@ -49,41 +49,73 @@ def _arc(start: float, stop: float, count: int) -> np.ndarray:
     return np.linspace(start, stop, count)
 
 
-#: version 2's proportions: the nose tip about a tenth of the eye-to-chin height above the nose's
+#: version 1's proportions, kept so that its faces stay the same: (low, high) ranges drawn
+#: uniformly per face, other values constants (face units; ``brow_length`` and ``brow_out`` in eye
+#: widths, ``eyelid_angle`` in radians round the eye's ellipse)
+FIRST = {"face_width": (0.85, 1.12), "chin_narrow": (0.05, 0.3), "jaw_power": 1.0, "jaw_length": 1.15,
+         "eye_gap": (0.15, 0.24), "eye_width": (0.3, 0.42), "brow_lift": (0.12, 0.28), "brow_arch": (0.02, 0.12),
+         "brow_inner_lift": 0.0, "brow_length": 1.1, "brow_out": 0.1, "brow_arch_start": 0.3,
+         "eyelid_angle": np.pi / 3, "jaw_even_spacing": False, "nose_length": (0.38, 0.55), "nose_width": (0.14, 0.26),
+         "tip_above_base": 0.04, "alae_above_base": -0.04, "mouth_y": (0.52, 0.68)}
+#: version 2's (and 3's): the nose tip about a tenth of the eye-to-chin height above the nose's
 #: base and the alae between them; the brows closer to the eyes and level; the mouth about a third
 #: of the way from the nose's base to the chin (version 1 put the tip nearly level with the base,
 #: the alae below it, the brows high and the mouth low). Checked against the mean shape of
 #: helen29's 250 training photos, not its validation photos (README, procedural faces on real photographs).
-ANTHROPOMETRIC = {"brow_lift": (0.05, 0.17), "brow_inner_lift": 0.05, "nose_length": (0.29, 0.46),
+ANTHROPOMETRIC = {**FIRST, "brow_lift": (0.05, 0.17), "brow_inner_lift": 0.05, "nose_length": (0.29, 0.46),
                   "tip_above_base": 0.13, "alae_above_base": 0.08, "mouth_y": (0.47, 0.63)}
-#: version 1's, kept so that its faces stay the same
-FIRST = {"brow_lift": (0.12, 0.28), "brow_inner_lift": 0.0, "nose_length": (0.38, 0.55), "tip_above_base": 0.04,
-         "alae_above_base": -0.04, "mouth_y": (0.52, 0.68)}
+#: version 4's: :data:`ANTHROPOMETRIC` moved to the mean 300W shape that dlib's pretrained 68-point
+#: model predicts on helen29's training photos (``benchmarks/face_proportions.py``; not the 68-point
+#: evaluation faces): the jaw's points evenly spaced along it, a jaw narrower at the temples and
+#: fuller at the cheeks and chin (``jaw_power`` below 1 squares the ellipse), longer and more arched
+#: brows reaching nearer the nose's bridge, narrower eyes with the eyelid points nearer the
+#: corners, a narrower nose with the alae nearer its base, and the mouth a little lower.
+PROPORTIONS_300W = {**ANTHROPOMETRIC, "face_width": (0.78, 1.02), "chin_narrow": (0.0, 0.2), "jaw_power": 0.8,
+                    "jaw_length": 1.19, "jaw_even_spacing": True, "eye_gap": (0.165, 0.255), "eye_width": (0.26, 0.36),
+                    "eyelid_angle": float(np.arccos(0.37)), "brow_lift": (0.09, 0.21), "brow_arch": (0.04, 0.14),
+                    "brow_arch_start": 0.0, "brow_length": 1.8, "brow_out": 0.2,
+                    "nose_width": (0.12, 0.21), "alae_above_base": 0.03, "mouth_y": (0.5, 0.66)}
 
 
 def face_shape_3d(rng: np.random.Generator, proportions: dict = FIRST) -> np.ndarray:
-    """A random identity and expression: (68, 3) points in 300W order (:data:`FIRST` or :data:`ANTHROPOMETRIC`)."""
-    width, length = rng.uniform(0.85, 1.12), rng.uniform(0.9, 1.12)
-    chin_narrow = rng.uniform(0.05, 0.3)
-    eye_y, eye_gap, eye_width = rng.uniform(-0.24, -0.12), rng.uniform(0.15, 0.24), rng.uniform(0.3, 0.42)
+    """A random identity and expression: (68, 3) points in 300W order.
+
+    Args:
+        proportions: the ranges and constants of the face (:data:`FIRST`, :data:`ANTHROPOMETRIC`
+            or :data:`PROPORTIONS_300W`); every version draws the same random numbers in the same order.
+    """
+    width, length = rng.uniform(*proportions["face_width"]), rng.uniform(0.9, 1.12)
+    chin_narrow = rng.uniform(*proportions["chin_narrow"])
+    eye_y, eye_gap = rng.uniform(-0.24, -0.12), rng.uniform(*proportions["eye_gap"])
+    eye_width = rng.uniform(*proportions["eye_width"])
     eye_open = rng.uniform(0.02, 0.1)  # half height; near 0 is a blink
-    brow_lift, brow_arch = rng.uniform(*proportions["brow_lift"]), rng.uniform(0.02, 0.12)
-    nose_length, nose_width = rng.uniform(*proportions["nose_length"]), rng.uniform(0.14, 0.26)
+    brow_lift, brow_arch = rng.uniform(*proportions["brow_lift"]), rng.uniform(*proportions["brow_arch"])
+    nose_length, nose_width = rng.uniform(*proportions["nose_length"]), rng.uniform(*proportions["nose_width"])
     mouth_y, mouth_half_width = rng.uniform(*proportions["mouth_y"]), rng.uniform(0.24, 0.4)
     upper_lip, lower_lip = rng.uniform(0.04, 0.1), rng.uniform(0.05, 0.12)
     mouth_open, smile = rng.uniform(0, 0.22) * (rng.random() < 0.5), rng.uniform(-0.05, 0.1)
 
     points = np.zeros((68, 3))
     # jaw 0..16: from the subject's right temple, round the chin, to the left temple
+    def jaw_at(angle: np.ndarray) -> np.ndarray:
+        cos = np.cos(angle)
+        x = -np.sign(cos) * np.abs(cos) ** proportions["jaw_power"] * width * (1 - chin_narrow * np.sin(angle) ** 2)
+        y = -0.15 + (proportions["jaw_length"] * length + mouth_open * 0.8) * np.sin(angle)
+        return np.stack([x, y, -0.55 * np.abs(cos) ** 1.5], axis=-1)
+
     angle = _arc(0, np.pi, 17)
-    chin_drop = mouth_open * 0.8
-    points[0:17, 0] = -np.cos(angle) * width * (1 - chin_narrow * np.sin(angle) ** 2)
-    points[0:17, 1] = -0.15 + (1.15 * length + chin_drop) * np.sin(angle)
-    points[0:17, 2] = -0.55 * np.abs(np.cos(angle)) ** 1.5
+    if proportions["jaw_even_spacing"]:  # 300W's annotators space the jaw's points evenly along it
+        dense = _arc(0, np.pi, 513)
+        along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(jaw_at(dense)[:, :2], axis=0), axis=1))])
+        angle = np.interp(_arc(0, along[-1], 17), along, dense)
+    points[0:17] = jaw_at(angle)
     # brows 17..21 (subject's right, image left, outer to inner) and 22..26 (inner to outer)
     t = _arc(0, 1, 5)
-    brow_x = -(eye_gap + eye_width * 1.15) + t * eye_width * 1.1
-    brow_y = eye_y - brow_lift - brow_arch * np.sin(np.pi * (0.3 + 0.7 * t)) - proportions["brow_inner_lift"] * t
+    brow_length = eye_width * proportions["brow_length"]
+    brow_x = -(eye_gap + eye_width * (0.5 + proportions["brow_out"])) - brow_length / 2 + t * brow_length
+    arch_start = proportions["brow_arch_start"]
+    brow_y = eye_y - brow_lift - brow_arch * np.sin(np.pi * (arch_start + (1 - arch_start) * t)) \
+        - proportions["brow_inner_lift"] * t
     points[17:22] = np.stack([brow_x, brow_y, 0.08 + 0.12 * t], axis=-1)
     points[22:27] = points[21:16:-1] * [-1, 1, 1]
     # nose bridge 27..30 and base 31..35
@@ -94,7 +126,8 @@ def face_shape_3d(rng: np.random.Generator, proportions: dict = FIRST) -> np.nda
     base_y = eye_y + nose_length + tip_to_alae + (tip_to_base - tip_to_alae) * np.cos(np.pi * (base_x / nose_width) / 2) ** 2
     points[31:36] = np.stack([base_x, base_y, 0.32 + 0.08 * np.cos(np.pi * base_x / nose_width / 2)], axis=-1)
     # eyes: 36..41 (right: outer, top, top, inner, bottom, bottom) and 42..47 (left: inner ... outer ...)
-    eye_angles = np.array([np.pi, 2 * np.pi / 3, np.pi / 3, 0.0, -np.pi / 3, -2 * np.pi / 3])
+    lid = proportions["eyelid_angle"]
+    eye_angles = np.array([np.pi, np.pi - lid, lid, 0.0, -lid, lid - np.pi])
     centre_x = eye_gap + eye_width / 2
     right_eye = np.stack([-centre_x + np.cos(eye_angles) * eye_width / 2,
                           eye_y - np.sin(eye_angles) * eye_open * np.where(np.sin(eye_angles) > 0, 1.0, 0.8),
@@ -243,7 +276,7 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
 #: texture resolution of version 3's flat face (texels over :data:`edgelmk.data.head_mesh.TEXTURE_RANGE`)
 TEXTURE_SIZE = 160
 #: the generator versions ``synthetic_faces`` offers (its ``version`` key; see :class:`SyntheticFaces`)
-VERSIONS = (1, 2, 3)
+VERSIONS = (1, 2, 3, 4)
 
 
 def _bumps(shape_hw: tuple[int, int], centres: np.ndarray, heights: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
@@ -486,7 +519,11 @@ class SyntheticFaces(_Procedural):
             landmarks on its surface, the jaw's points on the visible silhouette under yaw), a
             neck, shoulders, the back of the skull with hair, ears, eyelids, teeth, and
             sometimes beards, hats, glasses and hands (:mod:`edgelmk.data.head_extras`).
-            ``benchmarks/synthetic_to_real.py`` compares the versions on real photographs.
+            Or 4: version 3 with the proportions of :data:`PROPORTIONS_300W` (the jaw's points
+            evenly spaced along it, as 300W's annotators place them); the same pose, colours and
+            accessories as version 3 for the same seed and index.
+            ``benchmarks/synthetic_to_real.py`` compares the versions on real photographs,
+            ``benchmarks/face_proportions.py`` their mean shapes with real faces'.
     """
 
     summary = "procedural faces with exact landmarks in 300W-68 (or skeleton: cofw, wflw, aflw) (pose, clutter)"
@@ -506,8 +543,8 @@ class SyntheticFaces(_Procedural):
         self.max_yaw, self.skeleton = float(max_yaw), skeleton_for(skeleton)
 
     def _draw(self, rng: np.random.Generator) -> dict:
-        if self.version == 3:
-            return self._draw_mesh(rng)
+        if self.version >= 3:
+            return self._draw_mesh(rng, ANTHROPOMETRIC if self.version == 3 else PROPORTIONS_300W)
         height, width = self.image_hw
         shape = face_shape_3d(rng, FIRST if self.version == 1 else ANTHROPOMETRIC)
         outline = forehead_outline_3d(shape[0:17], rng)
@@ -550,9 +587,9 @@ class SyntheticFaces(_Procedural):
         scale = min(height, width) * rng.uniform(0.2, 0.34)
         return yaw, rotation, scale, np.array([width, height]) / 2 + rng.normal(0, min(height, width) * 0.05, 2)
 
-    def _draw_mesh(self, rng: np.random.Generator) -> dict:
-        """Version 3: the textured, lit 3D head of :mod:`edgelmk.data.head_mesh`, with neck, hair, ears, accessories."""
-        shape = face_shape_3d(rng, ANTHROPOMETRIC)
+    def _draw_mesh(self, rng: np.random.Generator, proportions: dict) -> dict:
+        """Versions 3 and 4: the textured, lit 3D head of :mod:`edgelmk.data.head_mesh`, with neck, hair, ears, accessories."""
+        shape = face_shape_3d(rng, proportions)
         forehead_3d = forehead_outline_3d(shape[0:17], rng)
         forehead = forehead_3d[:, :2]
         yaw, rotation, scale, centre = self._pose(rng)

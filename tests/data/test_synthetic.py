@@ -144,7 +144,29 @@ def test_head_relief_rises_at_the_nose_and_shading_follows_the_light():
     assert (image[0, 0] == 150).all()  # outside the head nothing changes
 
 
-@pytest.mark.parametrize("version", [4, "2", True])
+def test_version_4_spaces_the_jaw_evenly_and_keeps_version_3s_random_draws():
+    from edgelmk.data.synthetic import ANTHROPOMETRIC, PROPORTIONS_300W, face_shape_3d
+
+    def temple_to_chin_steps(points: np.ndarray) -> float:
+        """mean step between the jaw's 3 points nearest each temple / the 3 nearest the chin (both sides)"""
+        steps = np.linalg.norm(np.diff(points[0:17, :2], axis=0), axis=1)
+        halves = steps[:8] + steps[::-1][:8]
+        return halves[0:3].mean() / halves[5:8].mean()
+
+    for seed in range(5):
+        even, uneven = (face_shape_3d(np.random.default_rng(seed), proportions)
+                        for proportions in (PROPORTIONS_300W, ANTHROPOMETRIC))
+        assert abs(temple_to_chin_steps(even) - 1) < 0.05  # 300W's convention: evenly along the jaw
+        assert temple_to_chin_steps(uneven) > 1.1
+        assert np.ptp(even[0:17, 0]) < np.ptp(uneven[0:17, 0])  # narrower at the temples
+    # the same number of random draws: version 4 has version 3's pose, so its landmarks lie near version 3's
+    config = {"name": "synthetic_faces", "num_samples": 2, "image_hw": [64, 64], "seed": 1, "version": 3}
+    third, fourth = DATASETS.build(config), DATASETS.build({**config, "version": 4})
+    for index in range(2):
+        assert np.abs(third[index]["keypoints"] - fourth[index]["keypoints"]).mean() < 1.5
+
+
+@pytest.mark.parametrize("version", [5, "2", True])
 def test_version_must_be_known(version):
-    with pytest.raises(ValueError, match="version must be one of 1, 2, 3"):
+    with pytest.raises(ValueError, match="version must be one of 1, 2, 3, 4"):
         DATASETS.build({"name": "synthetic_faces", "version": version})
