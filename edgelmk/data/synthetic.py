@@ -273,10 +273,12 @@ def draw_face(image: np.ndarray, keypoints: np.ndarray, head_outline: np.ndarray
             "skin": np.asarray(skin, np.float64), "hair": np.asarray(hair, np.float64)}
 
 
-#: texture resolution of version 3's flat face (texels over :data:`edgelmk.data.head_mesh.TEXTURE_RANGE`)
+#: texture resolution of versions 3 and 4's flat face (texels over :data:`edgelmk.data.head_mesh.TEXTURE_RANGE`)
 TEXTURE_SIZE = 160
+#: each generator version's face proportions (:func:`face_shape_3d`)
+VERSION_PROPORTIONS = {1: FIRST, 2: ANTHROPOMETRIC, 3: ANTHROPOMETRIC, 4: PROPORTIONS_300W}
 #: the generator versions ``synthetic_faces`` offers (its ``version`` key; see :class:`SyntheticFaces`)
-VERSIONS = (1, 2, 3, 4)
+VERSIONS = tuple(VERSION_PROPORTIONS)
 
 
 def _bumps(shape_hw: tuple[int, int], centres: np.ndarray, heights: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
@@ -544,9 +546,9 @@ class SyntheticFaces(_Procedural):
 
     def _draw(self, rng: np.random.Generator) -> dict:
         if self.version >= 3:
-            return self._draw_mesh(rng, ANTHROPOMETRIC if self.version == 3 else PROPORTIONS_300W)
+            return self._draw_mesh(rng, VERSION_PROPORTIONS[self.version])
         height, width = self.image_hw
-        shape = face_shape_3d(rng, FIRST if self.version == 1 else ANTHROPOMETRIC)
+        shape = face_shape_3d(rng, VERSION_PROPORTIONS[self.version])
         outline = forehead_outline_3d(shape[0:17], rng)
         rotation = rotation_matrix(rng.uniform(-self.max_yaw, self.max_yaw), rng.uniform(-self.max_yaw, self.max_yaw) / 2,
                                    rng.uniform(-25, 25))
