@@ -50,6 +50,7 @@ from edgelmk.data import DATASETS
 from edgelmk.data.dataset import build_dataset, crop_all, eval_transform
 from edgelmk.data.formats.common import IMAGE_SUFFIXES
 from edgelmk.geometry import bbox_of
+from edgelmk.runtime.detectors import iou
 from edgelmk.data.formats.w300 import read_pts, write_pts
 from edgelmk.data.skeletons import WFLW_TO_300W, skeleton_for
 from edgelmk.data.synthetic import VERSIONS
@@ -179,16 +180,6 @@ def source_groups(faces: list[dict]) -> dict[str, np.ndarray]:
     return groups
 
 
-def box_overlap(first: np.ndarray, second: np.ndarray) -> float:
-    """Intersection over union of two [x0, y0, x1, y1] boxes."""
-    width = min(first[2], second[2]) - max(first[0], second[0])
-    height = min(first[3], second[3]) - max(first[1], second[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    areas = np.prod(first[2:] - first[:2]) + np.prod(second[2:] - second[:2])
-    return float(width * height / (areas - width * height))
-
-
 def dlib_pretrained(predictor_path: Path, faces: list[dict]) -> dict:
     """dlib's pretrained 68-point model on the full photos of ``faces``: each face in the HOG detection
     that overlaps its landmark box most (IoU >= 0.3), else in the landmark box. :func:`evaluate`'s
@@ -200,10 +191,12 @@ def dlib_pretrained(predictor_path: Path, faces: list[dict]) -> dict:
     detector, predictor = dlib.get_frontal_face_detector(), dlib.shape_predictor(str(predictor_path))
     predicted, detected = [], 0
     for face in faces:
-        found = [np.array([r.left(), r.top(), r.right(), r.bottom()], np.float64) for r in detector(face["image"], 1)]
-        overlaps = [box_overlap(box, face["bbox"]) for box in found]
-        box = found[int(np.argmax(overlaps))] if overlaps and max(overlaps) >= 0.3 else face["bbox"]
-        detected += box is not face["bbox"]
+        found = np.array([[r.left(), r.top(), r.right(), r.bottom()] for r in detector(face["image"], 1)],
+                         np.float64).reshape(-1, 4)
+        overlaps = iou(face["bbox"].astype(np.float64), found)
+        matched = len(found) > 0 and overlaps.max() >= 0.3
+        box = found[int(np.argmax(overlaps))] if matched else face["bbox"]
+        detected += int(matched)
         x0, y0, x1, y1 = (int(round(float(v))) for v in box)
         shape = predictor(face["image"], dlib.rectangle(x0, y0, x1, y1))
         predicted.append([(part.x, part.y) for part in shape.parts()])
