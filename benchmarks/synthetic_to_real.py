@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 import edgelmk
-from real_photos import train
+from real_photos import dlib_rectangle, train
 from edgelmk import engine, metrics
 from edgelmk import recipe as recipes
 from edgelmk.data import DATASETS
@@ -197,8 +197,7 @@ def dlib_pretrained(predictor_path: Path, faces: list[dict]) -> dict:
         matched = len(found) > 0 and overlaps.max() >= 0.3
         box = found[int(np.argmax(overlaps))] if matched else face["bbox"]
         detected += int(matched)
-        x0, y0, x1, y1 = (int(round(float(v))) for v in box)
-        shape = predictor(face["image"], dlib.rectangle(x0, y0, x1, y1))
+        shape = predictor(face["image"], dlib_rectangle(dlib, box))
         predicted.append([(part.x, part.y) for part in shape.parts()])
     predicted = np.asarray(predicted, np.float64)
     skeleton = skeleton_for("300w")
@@ -270,6 +269,8 @@ def main() -> None:
     if args.predictor is not None and not args.predictor.is_file():
         raise SystemExit(f"--predictor {args.predictor}: not found (in face_recognition_models' sdist: "
                          "pip download --no-deps face_recognition_models)")
+    if args.predictor is not None and "300w" not in args.schemes.split(","):
+        raise SystemExit(f"--predictor: dlib's model has 300W's 68 points; add 300w to --schemes {args.schemes}")
     changes = (QUICK if args.quick else []) + args.set
     label = args.label + (" (quick)" if args.quick else "")
     results_path = args.out / "results.json"
@@ -290,7 +291,7 @@ def main() -> None:
         if scheme == "cofw":
             rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
     results[label] = rows
-    if args.predictor is not None and "300w" in evaluations:
+    if args.predictor is not None:
         results[DLIB_LABEL] = {"300w": {"recipe": "dlib pretrained 68", "changes": [], "train_s": None,
                                         **dlib_pretrained(args.predictor, evaluations["300w"][1])}}
     args.out.mkdir(parents=True, exist_ok=True)
