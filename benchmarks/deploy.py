@@ -72,7 +72,7 @@ def validation_scores(checkpoint: str, exports: list[Export]) -> tuple[str, floa
 
     for export in exports:
         export.metric = headline(*LandmarkModel(export.path).predict_crops(images))
-    return f"{metric.upper()} on {len(crops)} validation crops", headline(*trained.predict_crops(images))
+    return f"{metric.upper()} on {len(crops)} validation crops", headline(*trained.predict_crops(images, flip_test=False))
 
 
 def export_all(checkpoint: str, out: Path, samples: int) -> tuple[str, list[Export]]:

@@ -430,6 +430,9 @@ def _trained_model(checkpoint_path: str, device: str | None, overrides=()):
 def evaluate(checkpoint_path: str, split: str | None, overrides: tuple[str, ...], device: str | None) -> None:
     """Evaluate CHECKPOINT on its recipe's validation data and print the metric table.
 
+    --set eval.flip_test=true also predicts each crop's mirror image and averages the two (flip test:
+    usually a lower error, twice the time).
+
     Example: edgelmk eval runs/quickstart/best.pt
     """
     trained = _trained_model(checkpoint_path, device, list(overrides) + ([f"data.val.split={split}"] if split else []))

@@ -46,7 +46,7 @@ from edgelmk.data.dataset import (CachedDataset, SampleEncoder, build_codec, bui
                                   recipe_skeleton, train_transform)
 from edgelmk.distill import DistillSpec, check_teacher, distill_spec
 from edgelmk.errors import CheckpointError, TrainingError
-from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
+from edgelmk.evaluation import flip_averaged, headline, improves, mean_shape_baseline, metric_for, score
 from edgelmk.losses import LossSpec, loss_spec
 from edgelmk.preprocess import to_original
 from edgelmk.processes import launch_of
@@ -260,7 +260,10 @@ class EpochLoop:
         rank, world_size = self.processes.launch.rank, self.processes.launch.world_size
         images = np.stack([c["image"] for c in self.val_crops[rank::world_size]])
         try:
-            share = self.session.predict_crops(images)
+            if self.config["eval"]["flip_test"]:
+                share = flip_averaged(self.session.predict_crops, images, self.run.skeleton.flip_index)
+            else:
+                share = self.session.predict_crops(images)
         except ValueError as error:  # the codec refuses NaN output: the weights diverged in the last steps
             share = error
         shares = self.processes.gather(share)
@@ -415,9 +418,19 @@ class TrainedModel:
         """The landmark scheme's name (the recipe's skeleton), as ``LandmarkModel.scheme``."""
         return recipe_skeleton(self.config).name
 
-    def predict_crops(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops."""
-        return self.backend.engine().predict_crops(self.model, self.codec, crops, self.device)
+    def predict_crops(self, crops: np.ndarray, flip_test: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops.
+
+        Args:
+            flip_test: also predict the mirrored crops and average the two (:func:`evaluation.flip_averaged`);
+                None: the recipe's ``eval.flip_test``.
+        """
+        def predict(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return self.backend.engine().predict_crops(self.model, self.codec, images, self.device)
+
+        if self.config["eval"]["flip_test"] if flip_test is None else flip_test:
+            return flip_averaged(predict, crops, recipe_skeleton(self.config).flip_index)
+        return predict(crops)
 
     def predict(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (K, 2) in the image's pixels and scores (K,) for one box (x0, y0, x1, y1) of an RGB image."""

@@ -195,6 +195,11 @@ def compose_affine(first: np.ndarray, then: np.ndarray) -> np.ndarray:
     return np.concatenate([linear, offset], axis=-1)
 
 
+def mirror_matrix(width: int) -> np.ndarray:
+    """The ``(2, 3)`` affine of a horizontal flip of an image ``width`` pixels wide: ``x -> (W - 1) - x``."""
+    return np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0]])
+
+
 def similarity_matrix(
     center_xy: Sequence[float], scale: float, rotation_deg: float, output_center_xy: Sequence[float]
 ) -> np.ndarray:

@@ -51,7 +51,8 @@ DEFAULTS: dict[str, Any] = {
               "amp": "none",  # mixed precision: bf16 | fp16 (with loss scaling) | none
               "channels_last": False,  # NHWC memory layout (faster convolutions on GPUs and some CPUs)
               "sync_batchnorm": False},  # batch statistics over all processes' micro-batches (GPUs only)
-    "eval": {"metric": "auto"},
+    # flip_test: predict each validation / evaluation crop and its mirror image, average the two (twice the time)
+    "eval": {"metric": "auto", "flip_test": False},
     # knowledge distillation (edgelmk.distill): teacher = a trained checkpoint's path (null: none); weight = the
     # teacher loss's share of the total (the ground truth has 1 - weight); attention = attention-transfer factor
     "distill": {"teacher": None, "weight": 0.5, "attention": 0.0},

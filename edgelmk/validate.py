@@ -41,12 +41,18 @@ def _section(check) -> list[str]:
     return []
 
 
-def _unsaid_flip(skeleton: object, flip: bool, side: str) -> list[str]:
-    """A declared scheme must say which points a flip swaps when flips augment the data."""
-    if side == "train" and flip and isinstance(skeleton, dict) and "flip_pairs" not in skeleton:
+def _unsaid_flip(skeleton: object, config: dict, side: str) -> list[str]:
+    """A declared scheme must say which points a flip swaps when flips augment the data or the flip test is on."""
+    if not isinstance(skeleton, dict) or "flip_pairs" in skeleton:
+        return []
+    if side == "train" and config["data"]["augment"]["flip"]:
         return ["data.train.skeleton declares no flip_pairs, but data.augment.flip is true: a mirrored photo would "
                 "keep its left points labelled left. Give the pairs a flip swaps (flip_pairs: [] when every point "
                 "is its own mirror image), or --set data.augment.flip=false"]
+    if side == "val" and config["eval"]["flip_test"]:
+        return ["data.val.skeleton declares no flip_pairs, but eval.flip_test is true: the mirrored crop's left "
+                "points would be averaged with the right ones. Give the pairs a flip swaps (flip_pairs: [] when "
+                "every point is its own mirror image), or --set eval.flip_test=false"]
     return []
 
 
@@ -68,7 +74,7 @@ def problems(recipe: Mapping) -> tuple[dict, list[str]]:
             if "skeleton" in dataset:
                 side_problems += _section(lambda d=dataset, s=side: recipes.from_section(
                     f"data.{s}.skeleton", lambda: skeleton_from(d["skeleton"])))
-                side_problems += _unsaid_flip(dataset["skeleton"], config["data"]["augment"]["flip"], side)
+                side_problems += _unsaid_flip(dataset["skeleton"], config, side)
             data_ok = data_ok and not side_problems
             found += side_problems
     codec_problems = [f"codec: {problem}" for problem in CODECS.check(config["codec"])]

@@ -7,6 +7,7 @@ import pytest
 from edgelmk import engine, recipe
 from edgelmk.backends import BACKENDS
 from edgelmk.data.dataset import recipe_skeleton
+from edgelmk.evaluation import flip_averaged
 from edgelmk.recipe import RecipeError
 from tests.helpers import optional_import, quiet, tiny
 
@@ -225,6 +226,30 @@ def test_load_checkpoint_and_predict(finished_runs, backend):
     assert (keypoints[:, 0] > -20).all() and (keypoints[:, 0] < 100).all()
     report, count = trained.evaluate()
     assert count == 8 and np.isfinite(report["NME"])
+
+
+def test_the_flip_test_averages_each_crop_with_its_mirror_image_when_the_recipe_or_the_caller_asks(
+        finished_runs, backend):
+    _, folder, _, _ = finished_runs(backend)
+    plain = engine.load_checkpoint(folder / BACKENDS[backend.name].best)
+    flipping = engine.load_checkpoint(folder / BACKENDS[backend.name].best, overrides=["eval.flip_test=true"])
+    crops = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    expected = flip_averaged(plain.predict_crops, crops, recipe_skeleton(plain.config).flip_index)
+    for keypoints, wanted in zip(flipping.predict_crops(crops), expected):
+        np.testing.assert_allclose(keypoints, wanted, atol=1e-5)
+    for keypoints, wanted in zip(plain.predict_crops(crops, flip_test=True), expected):
+        np.testing.assert_allclose(keypoints, wanted, atol=1e-5)
+    for keypoints, wanted in zip(flipping.predict_crops(crops, flip_test=False), plain.predict_crops(crops)):
+        np.testing.assert_allclose(keypoints, wanted, atol=1e-5)
+    assert not np.allclose(expected[0], plain.predict_crops(crops)[0], atol=1e-3)
+
+
+def test_validation_during_training_uses_the_recipes_flip_test(tmp_path):
+    config = tiny(**{"eval.flip_test": True, "optim.epochs": 1})
+    report = engine.Trainer(config, tmp_path, log=quiet).fit()
+    flipped, _ = engine.load_checkpoint(tmp_path / BACKENDS["torch"].last).evaluate()
+    plain, _ = engine.load_checkpoint(tmp_path / BACKENDS["torch"].last, overrides=["eval.flip_test=false"]).evaluate()
+    assert report["NME"] == pytest.approx(flipped["NME"], rel=1e-5) and report["NME"] != pytest.approx(plain["NME"])
 
 
 # --- fine-tuning (model.init_from) -----------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_show_prints_the_resolved_recipe_and_missing_data_is_a_warning(tmp_path)
     assert result.exit_code == 0, result.output
     shown = yaml.safe_load(result.output.split("warning:")[0])
     assert shown == recipe.load(REPO_ROOT / "recipes" / "binary_hg_300w.yaml", ["model.backend=larq"])
-    assert shown["model"]["backend"] == "larq" and shown["eval"] == {"metric": "auto"}
+    assert shown["model"]["backend"] == "larq" and shown["eval"] == {"metric": "auto", "flip_test": False}
     assert "warning: data.train.root: data/300W does not exist" in result.output
 
 
@@ -129,6 +129,14 @@ def test_a_declared_scheme_is_checked_and_must_say_what_a_flip_swaps():
         "name": "coco_face", "ann_file": "a.json", "root": ".", "skeleton": {**scheme, "normalizer": [16, 17],
                                                                              "flip_pairs": []}}}})
     assert found == []
+
+
+def test_the_flip_test_needs_a_declared_scheme_to_say_what_a_flip_swaps():
+    val = {"name": "coco_face", "ann_file": "a.json", "root": ".", "skeleton": {"keypoints": 29, "normalizer": [16, 17]}}
+    recipe = {**TINY, "data": {**TINY["data"], "val": val}}
+    assert validate.problems(recipe)[1] == []
+    _, found = validate.problems({**recipe, "eval": {"flip_test": True}})
+    assert any("data.val.skeleton declares no flip_pairs, but eval.flip_test is true" in p for p in found)
 
 
 def test_distillation_and_binary_unit_keys_are_checked():

@@ -58,7 +58,7 @@ class AffineCrop:
         height, width = self.output_hw
         flip = bool(rng.random() < self.flip_prob)
         if flip:  # mirror about the crop's vertical centre line: x -> (W - 1) - x
-            matrix = geometry.compose_affine(matrix, np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0]]))
+            matrix = geometry.compose_affine(matrix, geometry.mirror_matrix(width))
         return matrix, flip
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
