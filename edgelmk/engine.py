@@ -456,12 +456,14 @@ def load_checkpoint(path: str | Path, device: str | None = None, overrides: Sequ
 
     Raises:
         CheckpointError: a missing, corrupt or foreign file, or weights that do not fit its recipe.
+        RecipeError: overrides that make the recipe invalid (every problem named).
     """
     backend = backend_of_checkpoint(path)
     model, state = backend.engine().load(Path(path), device)
     config = state["recipe"]
     if overrides:
         config = recipes.resolve(recipes.apply_overrides(config, list(overrides)))
+        validate.check(config)
     return TrainedModel(model, config, build_codec(config), backend, device)
 
 

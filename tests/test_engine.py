@@ -244,6 +244,13 @@ def test_the_flip_test_averages_each_crop_with_its_mirror_image_when_the_recipe_
     assert not np.allclose(expected[0], plain.predict_crops(crops)[0], atol=1e-3)
 
 
+def test_overrides_that_turn_the_flip_test_on_for_a_scheme_without_flip_pairs_are_refused(finished_runs):
+    _, folder, _, _ = finished_runs(HOOKS["torch"]())
+    declared = "data.val={name: pts_folder, root: photos, skeleton: {keypoints: 68, normalizer: [36, 45]}}"
+    with pytest.raises(RecipeError, match="data.val.skeleton declares no flip_pairs, but eval.flip_test is true"):
+        engine.load_checkpoint(folder / BACKENDS["torch"].best, overrides=[declared, "eval.flip_test=true"])
+
+
 def test_validation_during_training_uses_the_recipes_flip_test(tmp_path):
     config = tiny(**{"eval.flip_test": True, "optim.epochs": 1})
     report = engine.Trainer(config, tmp_path, log=quiet).fit()
