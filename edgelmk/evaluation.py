@@ -6,7 +6,7 @@ a dict of metric name -> value (:mod:`edgelmk.metrics`).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,25 +23,6 @@ def metric_for(config: dict, skeleton) -> str:
     if chosen != "auto":
         return chosen
     return {"head": "pckh", None: "coco_ap"}.get(skeleton.normalizer, "nme")
-
-
-def flip_averaged(predict_crops: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], crops: np.ndarray,
-                  flip_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flip test: the mean of a model's predictions on the crops and on their mirror images mapped back.
-
-    Args:
-        predict_crops: (N, H, W, 3) uint8 crops -> keypoints (N, K, 2) in crop pixels and scores (N, K).
-        crops: (N, H, W, 3) uint8 crops.
-        flip_index: (K,) the keypoint permutation of a horizontal flip (``Skeleton.flip_index``).
-
-    Returns:
-        keypoints (N, K, 2) in crop pixels and scores (N, K), each the mean of the two passes.
-    """
-    keypoints, scores = predict_crops(crops)
-    mirrored_keypoints, mirrored_scores = predict_crops(np.ascontiguousarray(crops[:, :, ::-1]))
-    unmirrored = geometry.apply_affine(mirrored_keypoints[:, flip_index], geometry.mirror_matrix(crops.shape[2]))
-    averaged = ((keypoints + unmirrored) / 2).astype(keypoints.dtype)
-    return averaged, ((scores + mirrored_scores[:, flip_index]) / 2).astype(scores.dtype)
 
 
 def _crop_scale(matrix: np.ndarray) -> float:

@@ -7,7 +7,7 @@ import pytest
 from edgelmk import engine, recipe
 from edgelmk.backends import BACKENDS
 from edgelmk.data.dataset import recipe_skeleton
-from edgelmk.evaluation import flip_averaged
+from edgelmk.flip import flip_averaged
 from edgelmk.recipe import RecipeError
 from tests.helpers import optional_import, quiet, tiny
 

@@ -12,6 +12,8 @@ from typing import Iterable
 
 import numpy as np
 
+from edgelmk.flip import flip_permutation
+
 
 def chain(indices: Iterable[int], closed: bool = False) -> list[tuple[int, int]]:
     """Lines joining consecutive keypoints (and the last to the first when ``closed``)."""
@@ -47,10 +49,7 @@ class Skeleton:
     flip_index: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        index = np.arange(len(self.keypoint_names))
-        for i, j in self.flip_pairs:
-            index[i], index[j] = j, i
-        object.__setattr__(self, "flip_index", index)
+        object.__setattr__(self, "flip_index", flip_permutation(self.flip_pairs, len(self.keypoint_names)))
 
     @property
     def num_keypoints(self) -> int:

@@ -1,8 +1,9 @@
-"""The flip test: predictions on mirrored crops come back to the crop's frame and labels before averaging."""
+"""Flips: the permutation of a scheme's flip pairs; the flip test brings predictions on mirrored crops back to the
+crop's frame and labels before averaging."""
 
 import numpy as np
 
-from edgelmk.evaluation import flip_averaged
+from edgelmk.flip import flip_averaged, flip_permutation
 
 WIDTH = 8
 FLIP_INDEX = np.array([1, 0, 2])  # left eye, right eye, nose tip
@@ -30,3 +31,8 @@ def test_a_mirror_consistent_model_with_a_sideways_bias_averages_to_the_truth():
     keypoints, averaged_scores = flip_averaged(predict_crops, crops, FLIP_INDEX)
     np.testing.assert_allclose(keypoints, truth, atol=1e-6)  # the bias turns left in the mirror and cancels
     np.testing.assert_allclose(averaged_scores, [[0.5, 0.4, 0.6]] * 2, atol=1e-6)
+
+
+def test_flip_permutation_swaps_each_pair_and_keeps_the_points_on_the_middle_line():
+    assert flip_permutation([(0, 3), (1, 2)], 5).tolist() == [3, 2, 1, 0, 4]
+    assert flip_permutation([], 2).tolist() == [0, 1]
