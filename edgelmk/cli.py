@@ -453,19 +453,22 @@ def _parse_box(box: str | None) -> list[float] | None:
     return values
 
 
-def _landmark_model(model_path: str, device: str | None, threads: int):
-    """(model with predict(image, box) and scheme, skeleton) for a checkpoint or an exported model."""
+def _landmark_model(model_path: str, device: str | None, threads: int, flip_test: bool | None):
+    """(model with predict(image, box) and scheme, skeleton) for a checkpoint or an exported model.
+
+    ``flip_test``: None keeps a checkpoint's recipe key ``eval.flip_test`` and an exported model's one pass."""
     from edgelmk.data.skeletons import skeleton_of_sidecar
     from edgelmk.targets import TARGETS
 
     if Path(model_path).suffix in {target.suffix for target in TARGETS.values()}:
         from edgelmk.runtime import LandmarkModel
 
-        model = LandmarkModel(model_path, threads)
+        model = LandmarkModel(model_path, threads, flip_test=bool(flip_test))
         return model, skeleton_of_sidecar(model.sidecar["keypoints"])
     from edgelmk.data.dataset import recipe_skeleton
 
-    trained = _trained_model(model_path, device)
+    overrides = [] if flip_test is None else [f"eval.flip_test={str(flip_test).lower()}"]
+    trained = _trained_model(model_path, device, overrides)
     return trained, recipe_skeleton(trained.config)
 
 
@@ -509,10 +512,13 @@ DETECTOR_HELP = ("Face or person detector: auto (the best installed: blazeface_b
 @click.option("--show", is_flag=True, help="Also show a live window (where a display exists).")
 @click.option("--device", help="torch device for checkpoints [default: CUDA when present].")
 @click.option("--threads", default=1, show_default=True, help="Interpreter threads for exported models and detectors.")
+@click.option("--flip-test/--no-flip-test", default=None,
+              help="Also predict each face's mirror image and average the two (twice the time, usually a few percent "
+                   "lower error) [default: a checkpoint's recipe key eval.flip_test; off for exported models].")
 def predict(model_path: str, source: str | None, out: str, camera: int | None, box: str | None, detector: str,
             detector_file: str | None, calibration: str | None, no_tracking: bool, smoothing: str,
             max_faces: int | None, redetect_every: int, max_frames: int | None, show: bool, device: str | None,
-            threads: int) -> None:
+            threads: int, flip_test: bool | None) -> None:
     """Find every face (or person) in an image, a video, a folder or a camera; draw and write its keypoints.
 
     MODEL is a training checkpoint (.pt) or an exported model (.onnx / .tflite with its model.json).
@@ -535,7 +541,7 @@ def predict(model_path: str, source: str | None, out: str, camera: int | None, b
     if (source is None) == (camera is None):
         raise click.UsageError("give either IMAGE|VIDEO|DIR or --camera N")
     with _reported(ImportError):
-        model, skeleton = _landmark_model(model_path, device, threads)
+        model, skeleton = _landmark_model(model_path, device, threads, flip_test)
         pipeline = Pipeline(model, detector, tracking=not no_tracking, smoothing=smoothing, max_faces=max_faces,
                             redetect_every=redetect_every, calibration=calibration, threads=threads,
                             detector_file=detector_file, log=click.echo)

@@ -6,6 +6,10 @@ Typical use::
     model = LandmarkModel("export/model.tflite", threads=4)
     keypoints, scores = model.predict(image_rgb_uint8, box=(x0, y0, x1, y1))
 
+``flip_test=True`` also runs each crop's mirror image and averages the two (:mod:`edgelmk.flip`, as
+the recipe key ``eval.flip_test`` does in training): often a few percent lower error for twice the
+inference time.
+
 The box is cropped exactly as in training (:func:`edgelmk.preprocess.crop_matrix` and
 :func:`edgelmk.preprocess.warp` with the sidecar's margin), the crop goes through the
 interpreter, and the codec rebuilt from the sidecar decodes the maps through
@@ -22,6 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from edgelmk.codecs import CODECS
+from edgelmk.flip import flip_averaged, flip_permutation
 from edgelmk.preprocess import crop_matrix, to_original, to_rgb_uint8, warp
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.interpreters import open_interpreter
@@ -110,18 +115,21 @@ class LandmarkModel:
     Args:
         model_path: the ``.onnx`` or ``.tflite`` file written by ``edgelmk export``.
         threads: interpreter threads.
+        flip_test: predict each crop and its mirror image and average the two (twice the inference); the
+            mirrored points are relabelled by the sidecar's ``keypoints.flip_pairs`` (refused when it lists none).
 
     Attributes:
         sidecar: the parsed ``model.json``.
         codec: the decoder of the training recipe.
         input_hw: (H, W) of the crops the network takes, pixels.
-        timings: seconds spent in the last call, by stage (preprocess, inference, decode).
+        timings: seconds spent in the last call, by stage (preprocess, inference, decode; both passes of
+            the flip test).
         decode_backend: where the outputs decode, ``"compiled"`` or ``"numpy"``, chosen when the model
             is opened (:func:`output_decoder`; ``EDGELMK_DECODE_BACKEND``).
     """
 
-    def __init__(self, model_path: str | Path, threads: int = 1):
-        self.path = Path(model_path)
+    def __init__(self, model_path: str | Path, threads: int = 1, flip_test: bool = False):
+        self.path, self.flip_test = Path(model_path), flip_test
         if not self.path.is_file():
             raise ValueError(f"{self.path}: model file not found (give the .onnx / .tflite written by edgelmk export)")
         self.sidecar = sidecars.read(self.path)
@@ -134,6 +142,12 @@ class LandmarkModel:
         self._check_against_interpreter()
         self._decode, self.decode_backend = output_decoder(self.sidecar["output"], self.codec)
         self._output_shape = tuple(self.sidecar["output"]["shape"][1:])  # per crop
+        keypoints = self.sidecar["keypoints"]
+        if flip_test and not keypoints["flip_pairs"]:
+            raise ValueError(f"{sidecars.sidecar_path(self.path)} lists no keypoints.flip_pairs, so the flip test "
+                             "cannot tell which points a mirror image swaps; leave flip_test off (or re-export a "
+                             "model whose recipe's skeleton declares its flip_pairs)")
+        self._flip_index = flip_permutation(keypoints["flip_pairs"], len(keypoints["names"]))
 
     @property
     def scheme(self) -> str:
@@ -168,6 +182,13 @@ class LandmarkModel:
         if crops.ndim != 4 or crops.shape[1:] != (*self.input_hw, 3) or crops.dtype != np.uint8:
             raise ValueError(f"crops must be (N, {self.input_hw[0]}, {self.input_hw[1]}, 3) uint8 RGB, got "
                              f"{crops.shape} {crops.dtype}; use predict(image, box) to crop full images")
+        self.timings = {"preprocess": 0.0, "inference": 0.0, "decode": 0.0}
+        if self.flip_test:
+            return flip_averaged(self._one_pass, crops, self._flip_index)
+        return self._one_pass(crops)
+
+    def _one_pass(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_crops` without the flip test; adds its seconds to :attr:`timings`."""
         start = time.perf_counter()
         inputs = self.preprocess(crops)
         prepared = time.perf_counter()
@@ -183,8 +204,9 @@ class LandmarkModel:
                 f"says {tuple(self.sidecar['output']['shape'][1:])}; the model file and model.json come from "
                 "different exports")
         keypoints, scores = self.decode(outputs)
-        self.timings = {"preprocess": prepared - start, "inference": inferred - prepared,
-                        "decode": time.perf_counter() - inferred}
+        for stage, seconds in (("preprocess", prepared - start), ("inference", inferred - prepared),
+                               ("decode", time.perf_counter() - inferred)):
+            self.timings[stage] += seconds
         return keypoints, scores
 
     def crop_image(self, image: np.ndarray, box: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -49,6 +49,32 @@ def test_predict_with_a_fixed_box_on_a_folder(export_factory, tmp_path):
     assert (tmp_path / "out" / "a.png").is_file() and (tmp_path / "out" / "b.png").is_file()
 
 
+
+def test_predict_flip_test_flag_for_exported_models_and_checkpoints(export_factory, tmp_path):
+    from edgelmk.engine import load_checkpoint
+    from edgelmk.runtime import LandmarkModel
+
+    _, folder, checkpoint = export_factory("onnx")
+    image = np.random.default_rng(3).integers(0, 256, (48, 40, 3), np.uint8)
+    cv2.imwrite(str(tmp_path / "face.png"), image)
+    rgb, box = image[..., ::-1], (2.0, 2.0, 38.0, 44.0)
+
+    def predicted(model_path, *flags):
+        result = run("predict", model_path, tmp_path / "face.png", "--out", tmp_path / "drawn.png", "--box",
+                     "2,2,38,44", *flags)
+        assert result.exit_code == 0, result.output
+        return np.array(json.loads((tmp_path / "drawn.json").read_text())["faces"][0]["keypoints"])
+
+    exported = folder / "model.onnx"
+    flipped = LandmarkModel(exported, flip_test=True).predict(rgb, box)[0]
+    np.testing.assert_allclose(predicted(exported, "--flip-test"), flipped, atol=1e-3)
+    np.testing.assert_allclose(predicted(exported), LandmarkModel(exported).predict(rgb, box)[0], atol=1e-3)
+    one_pass = load_checkpoint(checkpoint, "cpu").predict(rgb, box)[0]  # its recipe keeps eval.flip_test off
+    with_flip_test = load_checkpoint(checkpoint, "cpu", ["eval.flip_test=true"]).predict(rgb, box)[0]
+    np.testing.assert_allclose(predicted(checkpoint, "--flip-test"), with_flip_test, atol=1e-3)
+    np.testing.assert_allclose(predicted(checkpoint), one_pass, atol=1e-3)
+    assert np.abs(with_flip_test - one_pass).max() > 0.01
+
 @pytest.fixture
 def helen_photo(fixtures_dir):
     """(path, landmark box) of one helen29/val photo."""

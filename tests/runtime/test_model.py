@@ -128,3 +128,25 @@ def test_predict_maps_keypoints_back_to_the_image_and_accepts_grey_and_16_bit(ex
 def test_codec_rebuilt_from_the_sidecar_equals_the_training_codec(export_factory):
     content, folder, _ = export_factory("onnx")
     assert LandmarkModel(folder / "model.onnx").codec.to_config() == CODECS.build(content["codec"]).to_config()
+
+
+def test_flip_test_matches_the_checkpoints_flip_test_and_times_both_passes(export_factory):
+    from edgelmk.engine import load_checkpoint
+
+    _, folder, checkpoint = export_factory("onnx")
+    model = LandmarkModel(folder / "model.onnx", flip_test=True)
+    crops = np.random.default_rng(2).integers(0, 256, (4, 32, 32, 3), np.uint8)
+    keypoints, scores = model.predict_crops(crops)
+    one_pass = LandmarkModel(folder / "model.onnx").predict_crops(crops)[0]
+    trained, trained_scores = load_checkpoint(checkpoint, "cpu").predict_crops(crops, flip_test=True)
+    np.testing.assert_allclose(keypoints, trained, atol=1e-3)
+    np.testing.assert_allclose(scores, trained_scores, atol=1e-4)
+    assert np.abs(keypoints - one_pass).max() > 0.01  # the mirror pass changed the answer
+    assert set(model.timings) == {"preprocess", "inference", "decode"} and model.timings["inference"] > 0
+
+
+def test_flip_test_is_refused_for_a_sidecar_without_flip_pairs(onnx_copy):
+    edit_sidecar(onnx_copy, lambda content: content["keypoints"].update(flip_pairs=[]))
+    assert LandmarkModel(onnx_copy / "model.onnx").predict_crops(np.zeros((1, 32, 32, 3), np.uint8))[0].shape[1] == 68
+    with pytest.raises(ValueError, match="lists no keypoints.flip_pairs"):
+        LandmarkModel(onnx_copy / "model.onnx", flip_test=True)
