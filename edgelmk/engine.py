@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,8 @@ from edgelmk.data.dataset import (CachedDataset, SampleEncoder, build_codec, bui
                                   recipe_skeleton, train_transform)
 from edgelmk.distill import DistillSpec, check_teacher, distill_spec
 from edgelmk.errors import CheckpointError, TrainingError
-from edgelmk.evaluation import flip_averaged, headline, improves, mean_shape_baseline, metric_for, score
+from edgelmk.evaluation import headline, improves, mean_shape_baseline, metric_for, score
+from edgelmk.flip import flip_averaged
 from edgelmk.losses import LossSpec, loss_spec
 from edgelmk.preprocess import to_original
 from edgelmk.processes import launch_of
@@ -124,7 +126,7 @@ def prepare_run(config: dict) -> PreparedRun:
     architecture = model_architecture(config, skeleton.num_keypoints)
     if config["data"]["cache"]:
         with progress_bar(len(train_data), "caching training samples") as bar:
-            train_data = CachedDataset(train_data, bar.update)
+            train_data = CachedDataset(train_data, bar.update, cache_processes(config))
     samples = SampleEncoder(train_data, train_transform(config, skeleton), codec, config["seed"])
     with progress_bar(len(val_data), "preparing validation crops") as bar:
         val_crops = crop_all(val_data, eval_transform(config), bar.update)
@@ -134,6 +136,15 @@ def prepare_run(config: dict) -> PreparedRun:
                                   f"{len(samples)} training samples")
     return PreparedRun(config, skeleton, codec, loss_spec(config), architecture, metric_for(config, skeleton),
                        samples, val_data, val_crops, steps_per_epoch, distill_spec(config))
+
+
+def cache_processes(config: dict) -> int:
+    """How many processes load (render) a cached training set: every CPU this process may use in a one-process
+    PyTorch run; one where each process of a run caches its own copy, and for the Larq backend (its data workers
+    are threads: TensorFlow is not fork-safe)."""
+    if config["model"]["backend"] != "torch" or launch_of().world_size > 1:
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def read_teacher(run: PreparedRun) -> CheckpointWeights:
@@ -422,7 +433,7 @@ class TrainedModel:
         """Keypoints (N, K, 2) in crop pixels and scores (N, K) for (N, H, W, 3) uint8 crops.
 
         Args:
-            flip_test: also predict the mirrored crops and average the two (:func:`evaluation.flip_averaged`);
+            flip_test: also predict the mirrored crops and average the two (:func:`edgelmk.flip.flip_averaged`);
                 None: the recipe's ``eval.flip_test``.
         """
         def predict(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ drawn from a generator seeded by ``(seed, epoch, index)`` (:class:`SampleEncoder
 from __future__ import annotations
 
 import inspect
+import multiprocessing
 from typing import Any, Callable
 
 import numpy as np
@@ -69,13 +70,20 @@ def train_transform(config: dict, skeleton) -> Compose:
 
 
 class CachedDataset:
-    """A dataset's samples loaded once and kept in memory (for small or procedural datasets)."""
+    """A dataset's samples loaded once and kept in memory (for small or procedural datasets).
 
-    def __init__(self, dataset, progress: Callable[[int], Any] | None = None):
+    Args:
+        dataset: any dataset (``len``, indexing, ``skeleton``).
+        progress: called with 1 after each sample.
+        processes: load (render, for procedural faces) in this many processes at once; the samples are the
+            same and in the same order as with one.
+    """
+
+    def __init__(self, dataset, progress: Callable[[int], Any] | None = None, processes: int = 1):
         self.skeleton = dataset.skeleton
         self.samples = []
-        for index in range(len(dataset)):
-            self.samples.append(dataset[index])
+        for sample in _load_all(dataset, processes):
+            self.samples.append(sample)
             if progress:
                 progress(1)
 
@@ -84,6 +92,28 @@ class CachedDataset:
 
     def __getitem__(self, index: int) -> dict:
         return self.samples[index]
+
+
+def _load_all(dataset, processes: int):
+    """``dataset[0], dataset[1], ...`` in order, loaded by a pool of ``processes`` processes when more than one."""
+    processes = min(processes, len(dataset))
+    if processes <= 1:
+        yield from (dataset[index] for index in range(len(dataset)))
+        return
+    with multiprocessing.Pool(processes, _set_worker_dataset, (dataset,)) as pool:
+        yield from pool.imap(_worker_sample, range(len(dataset)), chunksize=8)
+
+
+_worker_dataset = None  # the dataset of a CachedDataset loading process
+
+
+def _set_worker_dataset(dataset) -> None:
+    global _worker_dataset
+    _worker_dataset = dataset
+
+
+def _worker_sample(index: int) -> dict:
+    return _worker_dataset[index]
 
 
 def crop_all(dataset, transform: AffineCrop, progress: Callable[[int], Any] | None = None,
