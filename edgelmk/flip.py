@@ -23,6 +23,15 @@ def flip_permutation(flip_pairs: Sequence[Sequence[int]], num_keypoints: int) ->
     return index
 
 
+def sidecar_declares_flips(keypoints: dict) -> bool:
+    """Whether an exported model's sidecar ``keypoints`` section says which points a flip swaps.
+
+    ``flip_declared`` (a scheme declared without ``flip_pairs`` has ``false``; ``flip_pairs: []`` means
+    every point is its own mirror image); sidecars written before that field count non-empty pairs only.
+    """
+    return bool(keypoints.get("flip_declared", keypoints["flip_pairs"]))
+
+
 def flip_averaged(predict_crops: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], crops: np.ndarray,
                   flip_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flip test: the mean of a model's predictions on the crops and on their mirror images mapped back.

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from edgelmk.flip import flip_permutation
+from edgelmk.flip import flip_permutation, sidecar_declares_flips
 
 
 def chain(indices: Iterable[int], closed: bool = False) -> list[tuple[int, int]]:
@@ -35,6 +35,8 @@ class Skeleton:
         name: dataset name (the key of :data:`SKELETONS`).
         keypoint_names: K names, index order of the annotations.
         flip_pairs: (i, j) pairs swapped by a horizontal flip.
+        flip_declared: whether the scheme says which points a flip swaps (every built-in one does; a
+            declared scheme without ``flip_pairs`` does not, and gets no flips or flip test).
         lines: (i, j) pairs drawn as lines in visualisations.
         normalizer: how NME is normalised: ``("keypoints", (i, j))`` for the distance between
             two keypoints, ``"box_size"`` for the face box size, ``"head"`` for PCKh's head box,
@@ -46,6 +48,7 @@ class Skeleton:
     flip_pairs: tuple[tuple[int, int], ...]
     lines: tuple[tuple[int, int], ...]
     normalizer: object = None
+    flip_declared: bool = True
     flip_index: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -276,7 +279,8 @@ def skeleton_from(spec: object) -> Skeleton:
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
     return Skeleton(name=name, keypoint_names=tuple(names), flip_pairs=tuple(flip_pairs),
-                    lines=tuple(_index_pairs(spec.get("lines", []), "lines", count)), normalizer=normalizer)
+                    lines=tuple(_index_pairs(spec.get("lines", []), "lines", count)), normalizer=normalizer,
+                    flip_declared="flip_pairs" in spec)
 
 
 def skeleton_of_sidecar(keypoints: dict) -> Skeleton:
@@ -284,5 +288,6 @@ def skeleton_of_sidecar(keypoints: dict) -> Skeleton:
     built_in = SKELETONS.get(keypoints["skeleton"])
     if built_in is not None and list(built_in.keypoint_names) == list(keypoints["names"]):
         return built_in
+    flips = {"flip_pairs": keypoints["flip_pairs"]} if sidecar_declares_flips(keypoints) else {}
     return skeleton_from({"name": keypoints["skeleton"], "keypoints": list(keypoints["names"]),
-                          "flip_pairs": keypoints["flip_pairs"], "lines": keypoints.get("lines", [])})
+                          "lines": keypoints.get("lines", []), **flips})

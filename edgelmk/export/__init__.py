@@ -63,6 +63,7 @@ def sidecar_content(trained: TrainedModel, target: str, int8: bool, tensors: dic
         "codec": codec.to_config(),
         "keypoints": {"skeleton": skeleton.name, "names": list(skeleton.keypoint_names),
                       "flip_pairs": [list(pair) for pair in skeleton.flip_pairs],
+                      "flip_declared": skeleton.flip_declared,
                       "lines": [list(line) for line in skeleton.lines]},
         "crop": {"margin": float(config["data"]["margin"])},
     }

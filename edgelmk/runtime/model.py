@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from edgelmk.codecs import CODECS
-from edgelmk.flip import flip_averaged, flip_permutation
+from edgelmk.flip import flip_averaged, flip_permutation, sidecar_declares_flips
 from edgelmk.preprocess import crop_matrix, to_original, to_rgb_uint8, warp
 from edgelmk.runtime import sidecar as sidecars
 from edgelmk.runtime.interpreters import open_interpreter
@@ -116,7 +116,8 @@ class LandmarkModel:
         model_path: the ``.onnx`` or ``.tflite`` file written by ``edgelmk export``.
         threads: interpreter threads.
         flip_test: predict each crop and its mirror image and average the two (twice the inference); the
-            mirrored points are relabelled by the sidecar's ``keypoints.flip_pairs`` (refused when it lists none).
+            mirrored points are relabelled by the sidecar's ``keypoints.flip_pairs`` (refused when its scheme
+            declares none).
 
     Attributes:
         sidecar: the parsed ``model.json``.
@@ -143,8 +144,8 @@ class LandmarkModel:
         self._decode, self.decode_backend = output_decoder(self.sidecar["output"], self.codec)
         self._output_shape = tuple(self.sidecar["output"]["shape"][1:])  # per crop
         keypoints = self.sidecar["keypoints"]
-        if flip_test and not keypoints["flip_pairs"]:
-            raise ValueError(f"{sidecars.sidecar_path(self.path)} lists no keypoints.flip_pairs, so the flip test "
+        if flip_test and not sidecar_declares_flips(keypoints):
+            raise ValueError(f"{sidecars.sidecar_path(self.path)} declares no keypoints.flip_pairs, so the flip test "
                              "cannot tell which points a mirror image swaps; leave flip_test off (or re-export a "
                              "model whose recipe's skeleton declares its flip_pairs)")
         self._flip_index = flip_permutation(keypoints["flip_pairs"], len(keypoints["names"]))

@@ -8,7 +8,9 @@ The sidecar says everything the runtime (and the Android demo) needs besides the
 - ``output``: layout, shape, dtype, quantization, and the activation already applied in the graph
   (``spatial_softmax`` for H3R, ``none`` otherwise).
 - ``codec``: the codec config (``CODECS.build`` rebuilds the decoder trained with).
-- ``keypoints``: names, flip pairs, drawing lines and the skeleton name; ``crop``: the margin around a box.
+- ``keypoints``: names, flip pairs (and ``flip_declared``: whether the scheme says which points a flip
+  swaps, so that ``[]`` can mean "none swap"), drawing lines and the skeleton name; ``crop``: the
+  margin around a box.
 
 Plain JSON and the standard library only: the runtime reads it without numpy-heavy stacks.
 """
@@ -95,6 +97,8 @@ def check(content: Any, path: Path) -> None:
     _need(content, "codec.name", (str,), path)
     names = _need(content, "keypoints.names", (list,), path)
     _need(content, "keypoints.flip_pairs", (list,), path)
+    if "flip_declared" in content["keypoints"]:
+        _need(content, "keypoints.flip_declared", (bool,), path)
     _need(content, "crop.margin", (int, float), path)
     output_shape = content["output"]["shape"]
     if len(output_shape) != 4:

@@ -75,12 +75,17 @@ def test_a_declared_scheme_builds_a_skeleton():
     np.testing.assert_array_equal(skeleton.flip_index, [0, 2, 1, 3])
     assert skeleton_from({"keypoints": 3}).keypoint_names == ("point_0", "point_1", "point_2")
     assert skeleton_from("cofw") is SKELETONS["cofw"]
+    assert skeleton.flip_declared and skeleton_from({"keypoints": 3, "flip_pairs": []}).flip_declared
+    assert not skeleton_from({"keypoints": 3}).flip_declared
 
 
 def test_a_scheme_round_trips_through_the_export_sidecar():
     declared = skeleton_from({"name": "leaf", "keypoints": 4, "flip_pairs": [[1, 2]], "normalizer": "box_size"})
     sidecar = {"skeleton": "leaf", "names": list(declared.keypoint_names), "flip_pairs": [[1, 2]], "lines": []}
     assert skeleton_of_sidecar(sidecar).flip_pairs == declared.flip_pairs
+    for flip_declared in (True, False):
+        unswapped = {**sidecar, "flip_pairs": [], "flip_declared": flip_declared}
+        assert skeleton_of_sidecar(unswapped).flip_declared is flip_declared
     assert skeleton_of_sidecar({"skeleton": "cofw", "names": list(SKELETONS["cofw"].keypoint_names),
                                 "flip_pairs": []}) is SKELETONS["cofw"]
 

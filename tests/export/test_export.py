@@ -166,6 +166,7 @@ def test_sidecar_describes_what_the_runtime_needs(export_factory):
     assert content["codec"]["input_hw"] == [32, 32] and content["codec"]["heatmap_hw"] == [8, 8]
     assert content["input"]["hw"] == [32, 32] and len(content["input"]["mean"]) == 3
     assert len(content["keypoints"]["names"]) == 68 and [36, 45] in content["keypoints"]["flip_pairs"]
+    assert content["keypoints"]["flip_declared"] is True
     assert [0, 1] in content["keypoints"]["lines"]  # so predict draws a declared scheme from the sidecar alone
     assert content["edgelmk_version"] and content["crop"]["margin"] == 0.25
 

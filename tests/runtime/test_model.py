@@ -145,8 +145,32 @@ def test_flip_test_matches_the_checkpoints_flip_test_and_times_both_passes(expor
     assert set(model.timings) == {"preprocess", "inference", "decode"} and model.timings["inference"] > 0
 
 
-def test_flip_test_is_refused_for_a_sidecar_without_flip_pairs(onnx_copy):
-    edit_sidecar(onnx_copy, lambda content: content["keypoints"].update(flip_pairs=[]))
+@pytest.mark.parametrize("undeclared", [{"flip_declared": False}, {}], ids=["declared-none", "older-sidecar"])
+def test_flip_test_is_refused_for_a_sidecar_whose_scheme_declares_no_flip_pairs(onnx_copy, undeclared):
+    def forget_flips(content):
+        content["keypoints"].pop("flip_declared")
+        content["keypoints"].update(flip_pairs=[], **undeclared)
+
+    edit_sidecar(onnx_copy, forget_flips)
     assert LandmarkModel(onnx_copy / "model.onnx").predict_crops(np.zeros((1, 32, 32, 3), np.uint8))[0].shape[1] == 68
-    with pytest.raises(ValueError, match="lists no keypoints.flip_pairs"):
+    with pytest.raises(ValueError, match="declares no keypoints.flip_pairs"):
         LandmarkModel(onnx_copy / "model.onnx", flip_test=True)
+
+
+def test_flip_test_runs_for_a_scheme_whose_points_are_their_own_mirror_images(onnx_copy):
+    """flip_pairs: [] declared: no point swaps, so the mirror pass keeps every label."""
+    edit_sidecar(onnx_copy, lambda content: content["keypoints"].update(flip_pairs=[], flip_declared=True))
+    model = LandmarkModel(onnx_copy / "model.onnx", flip_test=True)
+    height, width = model.input_hw
+    crops = np.random.default_rng(0).integers(0, 256, (2, height, width, 3), dtype=np.uint8)
+    keypoints, _ = model.predict_crops(crops)
+    one_pass = LandmarkModel(onnx_copy / "model.onnx")
+    mirrored = one_pass.predict_crops(np.ascontiguousarray(crops[:, :, ::-1]))[0]
+    unmirrored = np.stack([width - 1 - mirrored[..., 0], mirrored[..., 1]], axis=-1)
+    np.testing.assert_allclose(keypoints, (one_pass.predict_crops(crops)[0] + unmirrored) / 2, atol=1e-4)
+
+
+def test_a_sidecar_whose_flip_declared_is_not_a_bool_is_refused(onnx_copy):
+    edit_sidecar(onnx_copy, lambda content: content["keypoints"].update(flip_declared="yes"))
+    with pytest.raises(SidecarError, match="keypoints.flip_declared' must be bool"):
+        LandmarkModel(onnx_copy / "model.onnx")
