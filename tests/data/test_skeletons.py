@@ -118,3 +118,16 @@ def test_wflw_to_300w_picks_the_points_a_face_drawn_in_both_schemes_shares():
     brows = np.arange(17, 27)
     np.testing.assert_array_equal(np.delete(distance, brows), 0)  # jaw, nose, eyes, lips: the same points
     assert (distance[brows] < 3).all()  # the generator draws 300W's brow points mid-brow, WFLW's on its edge
+
+
+@pytest.mark.parametrize("version", [1, 4])
+def test_cofw_shared_with_300w_pairs_points_a_face_drawn_in_both_schemes_places_alike(version):
+    from edgelmk.data import DATASETS
+    from edgelmk.data.skeletons import COFW_SHARED_WITH_300W
+
+    config = {"name": "synthetic_faces", "num_samples": 2, "image_hw": [96, 96], "seed": 4, "version": version}
+    w300, cofw = DATASETS.build(config)[1], DATASETS.build({**config, "skeleton": "cofw"})[1]
+    cofw_index, w300_index = (list(side) for side in zip(*COFW_SHARED_WITH_300W))
+    distance = np.linalg.norm(cofw["keypoints"][cofw_index] - w300["keypoints"][w300_index], axis=1)
+    np.testing.assert_array_equal(distance[2:], 0)  # eyes, nose, lips, chin: the same points
+    assert (distance[:2] < 3).all()  # brow tops: COFW's on the brow's edge, 300W's mid-brow
