@@ -167,6 +167,13 @@ def shared_box_offsets(faces: list[dict]) -> np.ndarray:
     return np.median(offsets, axis=0)
 
 
+def box_from_shared_points(points: np.ndarray, box_offsets: np.ndarray) -> np.ndarray:
+    """(4,) float32 68-point box estimated from a face's (15, 2) points shared with COFW (in the order of
+    :data:`COFW_SHARED_WITH_300W`): their box widened by ``box_offsets`` (:func:`shared_box_offsets`)."""
+    inner = bbox_of(points)
+    return (inner + box_offsets * np.tile(inner[2:] - inner[:2], 2)).astype(np.float32)
+
+
 def helen_faces_68(box_offsets: np.ndarray) -> list[dict]:
     """helen29's 298 photos (train and val: procedural-only models see none) as 68-point faces: the 15 points
     COFW shares with 300W visible, the others hidden, each in the 68-point box estimated from its shared
@@ -177,9 +184,8 @@ def helen_faces_68(box_offsets: np.ndarray) -> list[dict]:
     for sample in helen_faces("train") + helen_faces("val"):
         keypoints, visible = np.zeros((68, 2), np.float32), np.zeros(68, np.float32)
         keypoints[w300_points], visible[w300_points] = sample["keypoints"][cofw_points], sample["visible"][cofw_points]
-        inner = bbox_of(sample["keypoints"][cofw_points])
         faces.append({**sample, "keypoints": keypoints, "visible": visible, "source": HELEN_68,
-                      "bbox": (inner + box_offsets * np.tile(inner[2:] - inner[:2], 2)).astype(np.float32)})
+                      "bbox": box_from_shared_points(sample["keypoints"][cofw_points], box_offsets)})
     return faces
 
 

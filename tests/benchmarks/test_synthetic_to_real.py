@@ -24,26 +24,21 @@ def benchmark(monkeypatch):
     return synthetic_to_real
 
 
-def procedural_faces(count: int, seed: int) -> list[dict]:
-    from edgelmk.data import DATASETS
-
-    dataset = DATASETS.build({"name": "synthetic_faces", "num_samples": count, "image_hw": [96, 96], "seed": seed,
-                              "version": 4})
-    return [dataset[index] for index in range(count)]
+def procedural_faces(benchmark, count: int, seed: int) -> list[dict]:
+    return benchmark.read({"name": "synthetic_faces", "num_samples": count, "image_hw": [96, 96], "seed": seed,
+                           "version": 4})
 
 
 def test_boxes_estimated_from_the_shared_points_overlap_the_true_68_point_boxes(benchmark):
-    from edgelmk.geometry import bbox_of
     from edgelmk.runtime.detectors import iou
 
-    offsets = benchmark.shared_box_offsets(procedural_faces(40, seed=1))
+    offsets = benchmark.shared_box_offsets(procedural_faces(benchmark, 40, seed=1))
     assert offsets.shape == (4,) and (offsets[:2] <= 0).all() and (offsets[2:] >= 0).all()  # the 68-point box is larger
     shared = [point for _, point in benchmark.COFW_SHARED_WITH_300W]
     overlaps = []
-    for face in procedural_faces(20, seed=2):  # other faces than those the proportions came from
-        inner = bbox_of(face["keypoints"][shared])
-        estimated = inner + offsets * np.tile(inner[2:] - inner[:2], 2)
-        overlaps.append(iou(face["bbox"].astype(np.float64), estimated[None])[0])
+    for face in procedural_faces(benchmark, 20, seed=2):  # other faces than those the proportions came from
+        estimated = benchmark.box_from_shared_points(face["keypoints"][shared], offsets)
+        overlaps.append(iou(face["bbox"].astype(np.float64), estimated[None].astype(np.float64))[0])
     assert np.median(overlaps) > 0.8  # the shared points' own box: about 0.6 (yawed faces vary)
 
 
